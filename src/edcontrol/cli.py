@@ -1,0 +1,188 @@
+"""`edcontrol` command line: analyze a lesson, score the models on labelled data, export the schema.
+
+Exit codes: 0 done, 1 internal error (a bug: please report), 2 bad command line, 3 unusable input,
+4 report could not be written.
+"""
+
+from __future__ import annotations
+
+import os
+
+# Native model runtimes log to stderr on import; users should see our messages, not theirs.
+os.environ.setdefault("GLOG_minloglevel", "2")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import argparse
+import json
+import sys
+import tempfile
+import traceback
+from pathlib import Path
+
+from edcontrol.errors import EdControlError, OutputError
+
+DEFAULT_DATA = Path(__file__).resolve().parents[3] / "shared" / "eval"
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write via a temporary file in the same folder and rename: never a half-written report."""
+    path = path.expanduser()
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise OutputError(f"output folder does not exist: {folder}")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".edcontrol-", suffix=".tmp", dir=folder)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from exc
+
+
+def _progress_bar(enabled: bool):  # type: ignore[no-untyped-def]
+    from tqdm import tqdm
+
+    bar = tqdm(
+        total=100, unit="%", disable=not enabled, bar_format="{desc:<8} {percentage:3.0f}%|{bar}| {elapsed}<{remaining}"
+    )
+    state = {"stage": ""}
+
+    def update(stage: str, fraction: float) -> None:
+        if stage != state["stage"]:
+            state["stage"] = stage
+            bar.set_description_str(stage)
+        target = round(fraction * 100) if stage == "faces" else 100 if stage == "report" else bar.n
+        if target > bar.n:
+            bar.update(target - bar.n)
+
+    return bar, update
+
+
+def cmd_analyze(args: argparse.Namespace) -> int:
+    from edcontrol.pipeline.analyze import analyze_video
+    from edcontrol.pipeline.config import FaceTrackConfig
+
+    config = FaceTrackConfig(sample_fps=args.fps, emotion_inference=not args.no_emotion)
+    out = Path(args.output)
+    if out.exists() and out.is_dir():
+        raise OutputError(f"output path is a folder: {out}")
+    bar, update = _progress_bar((not args.quiet and sys.stderr.isatty()) or args.progress)
+    try:
+        report = analyze_video(args.video, config, update)
+    finally:
+        bar.close()
+    write_atomic(out, report.model_dump_json(indent=1))
+    for w in report.warnings:
+        print(f"warning: {w.message}", file=sys.stderr)
+    if not args.quiet:
+        print(
+            f"{len(report.persons)} person(s), {len(report.moments)} negative moment(s); report written to {out}",
+            file=sys.stderr,
+        )
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    data = Path(args.data)
+    if not data.is_dir():
+        raise EdControlError(f"data folder not found: {data}")
+    log = (lambda s: None) if args.quiet else (lambda s: print(s, flush=True))
+    if args.task == "faces":
+        from edcontrol.evaluation.faces import eval_faces
+
+        try:
+            figures = eval_faces(data, log)
+        except FileNotFoundError as exc:
+            raise EdControlError(str(exc)) from exc
+    else:  # pragma: no cover - argparse restricts choices
+        raise EdControlError(f"unknown eval task {args.task}")
+    print(json.dumps(figures))
+    return 0
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    from edcontrol.report.export import json_schema_text
+
+    text = json_schema_text()
+    if args.output:
+        write_atomic(Path(args.output), text)
+    else:
+        print(text)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="edcontrol", description="Offline analytics of recorded video lessons.")
+    p.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+    sub = p.add_subparsers(dest="command", required=True)
+    a = sub.add_parser("analyze", help="analyse a lesson recording into a JSON report")
+    a.add_argument("video", help="the recording (mp4, webm, mkv, mov, mpg ...)")
+    a.add_argument("-o", "--output", default="report.json", help="report path (default: report.json)")
+    a.add_argument("--fps", type=float, default=2.0, help="frames sampled per second (default 2)")
+    a.add_argument("--no-emotion", action="store_true", help="compliance mode: no emotion inference")
+    a.add_argument("--progress", action="store_true", help="show the progress bar even when not on a terminal")
+    a.add_argument("-q", "--quiet", action="store_true")
+    a.set_defaults(func=cmd_analyze)
+    e = sub.add_parser("eval", help="score the models on labelled data; ends with one JSON line")
+    e.add_argument("task", choices=["faces"])
+    e.add_argument("--data", default=str(DEFAULT_DATA), help=f"data folder (default {DEFAULT_DATA})")
+    e.add_argument("-q", "--quiet", action="store_true")
+    e.set_defaults(func=cmd_eval)
+    s = sub.add_parser("schema", help="print or write the LessonReport JSON Schema")
+    s.add_argument("-o", "--output")
+    s.set_defaults(func=cmd_schema)
+    return p
+
+
+class _NativeStderrSilenced:
+    """Send native libraries' stderr (MediaPipe/TFLite/absl chatter) to /dev/null, keep Python's.
+
+    Python's ``sys.stderr`` is re-pointed at a duplicate of the real stream first, so our messages
+    and the progress bar still reach the user.
+    """
+
+    def __enter__(self) -> None:
+        sys.stderr.flush()
+        self._saved = os.dup(2)
+        self._py = sys.stderr
+        sys.stderr = os.fdopen(os.dup(self._saved), "w", buffering=1, encoding="utf-8", errors="replace")
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, 2)
+        os.close(null)
+
+    def __exit__(self, *exc: object) -> None:
+        sys.stderr.flush()
+        sys.stderr.close()
+        sys.stderr = self._py
+        os.dup2(self._saved, 2)
+        os.close(self._saved)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.debug:
+        return _run(args)
+    with _NativeStderrSilenced():
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
+    try:
+        if args.command == "analyze" and args.fps <= 0:
+            raise EdControlError("--fps must be positive")
+        return int(args.func(args))
+    except EdControlError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        if args.debug:
+            traceback.print_exc()
+        print(f"internal error: {type(exc).__name__}: {exc} (run with --debug for details)", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,29 @@
+"""Every tunable of the face track in one place (pyannote-style), so runs are reproducible and reported."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class FaceTrackConfig:
+    sample_fps: float = 2.0
+    max_side: int = 1280  # frames are downscaled to this before detection
+    detector_confidence: float = 0.5
+    min_face_px: int = 24  # smaller faces are tracked but not classified
+    emotion_inference: bool = True  # False = compliance mode: no expression models run
+    # tracking
+    track_iou: float = 0.25
+    track_max_gap_s: float = 2.5
+    embed_every_s: float = 30.0  # identity re-check per track (dlib is slow; keep sparse)
+    same_person_distance: float = 0.55
+    min_person_samples: int = 3
+    # timeline and moments
+    smoothing_window_s: float = 3.0
+    min_moment_duration_s: float = 2.0
+    merge_gap_s: float = 1.5
+    min_peak_probability: float = 0.45
+    min_intensity: float = 0.25
+    looking_away_yaw_deg: float = 30.0
+    looking_away_pitch_deg: float = 25.0
+    eyes_closed_ratio: float = 0.12

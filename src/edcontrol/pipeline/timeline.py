@@ -1,0 +1,91 @@
+"""Per-person 1 Hz timeline: presence, smoothed expressions and attention proxies."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from edcontrol.models.types import EXPRESSIONS
+from edcontrol.pipeline.config import FaceTrackConfig
+from edcontrol.pipeline.observations import FaceObservation
+
+
+@dataclass
+class Series:
+    """Dense per-second arrays; NaN where the person was not seen in that second."""
+
+    t: np.ndarray
+    presence: np.ndarray
+    expression: np.ndarray | None  # (seconds, 7), smoothed
+    yaw: np.ndarray
+    pitch: np.ndarray
+    eye_open: np.ndarray
+    mouth_open: np.ndarray
+    looking_away: np.ndarray
+    eyes_closed: np.ndarray
+
+
+def seconds_of(duration_s: float) -> int:
+    return max(1, math.ceil(duration_s - 1e-6))
+
+
+def smooth(values: np.ndarray, weights: np.ndarray, window_s: float) -> np.ndarray:
+    """Centred moving average that ignores missing seconds (weights 0); stays NaN where none seen."""
+    k = max(1, round(window_s))
+    kernel = np.ones(k)
+    v = np.nan_to_num(values) * weights[:, None] if values.ndim == 2 else np.nan_to_num(values) * weights
+    w = weights
+    if values.ndim == 2:
+        num = np.stack([np.convolve(v[:, j], kernel, mode="same") for j in range(v.shape[1])], axis=1)
+        den = np.convolve(w, kernel, mode="same")[:, None]
+    else:
+        num = np.convolve(v, kernel, mode="same")
+        den = np.convolve(w, kernel, mode="same")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = num / den
+    missing = weights <= 0
+    out[missing] = np.nan
+    return out
+
+
+def build_series(observations: list[FaceObservation], sample_counts: np.ndarray, config: FaceTrackConfig) -> Series:
+    """``sample_counts[i]`` = frames sampled in second i (presence is observations / samples)."""
+    n = len(sample_counts)
+    seen = np.zeros(n)
+    expr_sum = np.zeros((n, len(EXPRESSIONS)))
+    expr_n = np.zeros(n)
+    cols = {k: np.zeros(n) for k in ("yaw", "pitch", "eye", "mouth", "away", "closed")}
+    geo_n = np.zeros(n)
+    for o in observations:
+        i = min(int(o.t), n - 1)
+        seen[i] += 1
+        if o.expression is not None:
+            expr_sum[i] += o.expression
+            expr_n[i] += 1
+        g = o.geometry
+        if g is not None:
+            geo_n[i] += 1
+            cols["yaw"][i] += g.yaw
+            cols["pitch"][i] += g.pitch
+            cols["eye"][i] += g.eye_open
+            cols["mouth"][i] += g.mouth_open
+            cols["away"][i] += abs(g.yaw) > config.looking_away_yaw_deg or g.pitch > config.looking_away_pitch_deg
+            cols["closed"][i] += g.eye_open < config.eyes_closed_ratio
+    presence = np.minimum(1.0, seen / np.maximum(sample_counts, 1))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = {k: np.where(geo_n > 0, v / geo_n, np.nan) for k, v in cols.items()}
+        expr = np.where(expr_n[:, None] > 0, expr_sum / expr_n[:, None], np.nan)
+    expression = smooth(expr, expr_n.astype(float), config.smoothing_window_s) if expr_n.any() else None
+    return Series(
+        t=np.arange(n, dtype=float),
+        presence=presence,
+        expression=expression,
+        yaw=mean["yaw"],
+        pitch=mean["pitch"],
+        eye_open=mean["eye"],
+        mouth_open=mean["mouth"],
+        looking_away=mean["away"],
+        eyes_closed=mean["closed"],
+    )

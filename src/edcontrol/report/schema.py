@@ -1,0 +1,142 @@
+"""LessonReport: the one versioned contract between analysis, store, API, dashboard and the LMS.
+
+Bump SCHEMA_VERSION on every change (minor: fields added; major: fields changed or removed) and
+re-export the JSON Schema with ``edcontrol schema -o src/edcontrol/report/lesson_report.schema.json``;
+a test fails while the committed file differs from the models below.
+Times are seconds from the start of the lesson; probabilities and intensities are 0..1.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SCHEMA_VERSION = "1.0.0"
+
+Expression = Literal["neutral", "happiness", "sadness", "anger", "fear", "disgust", "surprise"]
+NegativeEmotion = Literal["anger", "disgust", "fear", "sadness", "contempt"]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class SourceInfo(_Model):
+    """What was analysed: container facts, never the user's path on disk."""
+
+    file_name: str
+    size_bytes: int
+    container: str
+    duration_s: float | None
+    start_time_s: float = 0.0
+    width: int | None = None
+    height: int | None = None
+    fps: float | None = None
+    video_codec: str | None = None
+    rotation_deg: int = 0
+    audio_codec: str | None = None
+    audio_sample_rate: int | None = None
+    audio_channels: int | None = None
+
+
+class ModelInfo(_Model):
+    task: str
+    name: str
+    version: str
+
+
+class AnalysisSettings(_Model):
+    sample_fps: float
+    emotion_inference: bool = Field(description="False under compliance mode: no expression fields are produced")
+    timeline_hz: float = 1.0
+    smoothing_window_s: float
+    min_moment_duration_s: float
+
+
+class ReportWarning(_Model):
+    code: str
+    message: str
+
+
+class PersonTimeline(_Model):
+    """Columnar 1 Hz series (index i covers [t[i], t[i] + 1) s); null where the person was not seen."""
+
+    t: list[float]
+    presence: list[float] = Field(description="share of samples in the second where the face was seen")
+    expression: dict[Expression, list[float | None]] = Field(
+        default_factory=dict, description="smoothed probability per expression"
+    )
+    negative_intensity: list[float | None] = Field(
+        default_factory=list, description="strongest negative emotion relative to the person's own baseline"
+    )
+    head_yaw_deg: list[float | None]
+    head_pitch_deg: list[float | None]
+    eye_openness: list[float | None]
+    mouth_openness: list[float | None]
+    looking_away: list[float | None] = Field(
+        description="share of samples with the head turned away (|yaw| > 30 or pitch > 25)"
+    )
+    eyes_closed: list[float | None]
+
+
+class PersonSummary(_Model):
+    presence_ratio: float = Field(description="share of the lesson the face was seen")
+    expression_mean: dict[Expression, float] = Field(default_factory=dict)
+    dominant_expression: Expression | None = None
+    negative_baseline: dict[NegativeEmotion, float] = Field(
+        default_factory=dict, description="the person's own median probability: what intensities are relative to"
+    )
+    looking_away_ratio: float
+    eyes_closed_ratio: float
+
+
+class Person(_Model):
+    id: str = Field(pattern=r"^P\d+$")
+    role: Literal["teacher", "student", "unknown"] = "unknown"
+    first_seen_s: float
+    last_seen_s: float
+    face_tracks: int = Field(description="face tracks merged into this person (re-identified by face embedding)")
+    samples: int
+    typical_box: list[float] = Field(description="median face box [x, y, w, h] in pixels of the displayed frame")
+    summary: PersonSummary
+    timeline: PersonTimeline
+
+
+class FacialMoment(_Model):
+    """A span where a person's face showed a negative emotion above their own baseline."""
+
+    id: str
+    person_id: str
+    modality: Literal["face"] = "face"
+    emotion: NegativeEmotion
+    start_s: float
+    end_s: float
+    peak_s: float
+    intensity: float = Field(ge=0, le=1, description="peak rise above baseline, 0..1")
+    confidence: float = Field(ge=0, le=1, description="how sure: probability level, face quality, duration")
+    peak_probability: float = Field(ge=0, le=1)
+    baseline_probability: float = Field(ge=0, le=1)
+    evidence_box: list[float] = Field(description="face box [x, y, w, h] at the peak, for a thumbnail")
+
+
+class ProcessingInfo(_Model):
+    wall_time_s: float
+    frames_decoded: int
+    frames_sampled: int
+    faces_analysed: int
+    identity_embeddings: int
+
+
+class LessonReport(_Model):
+    schema_version: Literal["1.0.0"] = SCHEMA_VERSION
+    generated_at: datetime
+    edcontrol_version: str
+    source: SourceInfo
+    settings: AnalysisSettings
+    models: list[ModelInfo]
+    persons: list[Person]
+    moments: list[FacialMoment]
+    warnings: list[ReportWarning] = Field(default_factory=list)
+    processing: ProcessingInfo
