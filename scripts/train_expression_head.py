@@ -21,9 +21,8 @@ from sklearn.model_selection import GroupKFold, cross_val_predict
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from edcontrol.evaluation.fer_features import face_features
+from edcontrol.evaluation.fer_features import CropAligner, face_features
 from edcontrol.models.face_expression import HEAD_FILE, FaceExpression
-from edcontrol.models.face_mesh import FaceMesh
 
 OUT = Path(__file__).resolve().parents[1] / "src" / "edcontrol" / "models" / "weights"
 
@@ -35,8 +34,7 @@ def main() -> None:
     pool = args.data / "fer_muxspace_train_pool"
     rows = list(csv.DictReader((pool / "labels.csv").open()))
     images = [cv2.cvtColor(cv2.imread(str(pool / r["image"])), cv2.COLOR_BGR2RGB) for r in rows]
-    expr, mesh = FaceExpression(use_head=False), FaceMesh(min_confidence=0.3)
-    x = face_features(images, mesh, expr)
+    x = face_features(images, CropAligner(), FaceExpression(use_head=False))
     labels = np.array([r["label"] for r in rows])
     groups = [re.sub(r"_?\d+\.\w+$", "", Path(r["image"]).name) for r in rows]
     scores = {}

@@ -14,11 +14,10 @@ from typing import Any
 import cv2
 import numpy as np
 
-from edcontrol.evaluation.fer_features import align_crop_image
+from edcontrol.evaluation.fer_features import CropAligner
 from edcontrol.media.frames import iter_frames
 from edcontrol.models.face_detector import FaceDetector
 from edcontrol.models.face_expression import FaceExpression
-from edcontrol.models.face_mesh import FaceMesh
 from edcontrol.models.types import EXPRESSIONS, Box
 
 Log = Callable[[str], None]
@@ -95,10 +94,10 @@ def eval_video_presence(folder: Path, detector: FaceDetector, log: Log) -> dict[
     }
 
 
-def eval_expression(folder: Path, mesh: FaceMesh, expr: FaceExpression, log: Log) -> dict[str, Any]:
+def eval_expression(folder: Path, aligner: CropAligner, expr: FaceExpression, log: Log) -> dict[str, Any]:
     rows = list(csv.DictReader((folder / "labels.csv").open()))
     scored = [r for r in rows if r["label"] in EXPRESSIONS]
-    faces = [align_crop_image(_read_rgb(folder / r["image"]), mesh) for r in scored]
+    faces = [aligner(_read_rgb(folder / r["image"])) for r in scored]
     probs = np.concatenate([expr.predict(faces[i : i + 32]) for i in range(0, len(faces), 32)])
     y = np.array([EXPRESSIONS.index(r["label"]) for r in scored])
     pred = probs.argmax(axis=1)
@@ -137,7 +136,7 @@ def eval_faces(data: Path, log: Log) -> dict[str, Any]:
         out["video_presence"] = eval_video_presence(grid_dir, detector, log)
     if fer_dir.is_dir():
         log(f"facial expression on {fer_dir}")
-        out["expression"] = eval_expression(fer_dir, FaceMesh(min_confidence=0.3), FaceExpression(), log)
+        out["expression"] = eval_expression(fer_dir, CropAligner(), FaceExpression(), log)
     if len(out) == 1:
         raise FileNotFoundError(f"no face data sets found under {data}")
     return out

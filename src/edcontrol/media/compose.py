@@ -101,3 +101,37 @@ def tile(images: list[np.ndarray], height: int | None = None) -> np.ndarray:
     h -= h % 2
     parts = [cv2.resize(im, (max(2, round(im.shape[1] * h / im.shape[0] / 2) * 2), h)) for im in images]
     return np.ascontiguousarray(np.hstack(parts))
+
+
+def call_layout_frames(
+    clips: list[list[np.ndarray]],
+    seconds: float,
+    fps: float = 25.0,
+    size: tuple[int, int] = (1280, 720),
+    swap_at: float | None = None,
+) -> Iterable[np.ndarray]:
+    """A gallery-view call: one tile per person's clip, looped ping-pong, on a dark canvas.
+
+    ``swap_at`` (seconds) swaps the first two tiles' places from then on, as when a call app
+    re-orders its gallery. Frames are generated lazily so hours-long lessons never sit in memory.
+    """
+    import cv2
+
+    width, height = size
+    n = len(clips)
+    tile_w = (width // n) - ((width // n) % 2)
+    tile_h = min(height, int(tile_w * clips[0][0].shape[0] / clips[0][0].shape[1])) // 2 * 2
+    top = (height - tile_h) // 2
+    resized = [[cv2.resize(f, (tile_w, tile_h), interpolation=cv2.INTER_LINEAR) for f in clip] for clip in clips]
+    canvas = np.full((height, width, 3), 24, np.uint8)
+    for i in range(round(seconds * fps)):
+        order = list(range(n))
+        if swap_at is not None and i / fps >= swap_at and n >= 2:
+            order[0], order[1] = order[1], order[0]
+        frame = canvas.copy()
+        for slot, person in enumerate(order):
+            clip = resized[person]
+            k = i % (2 * len(clip))
+            img = clip[k] if k < len(clip) else clip[2 * len(clip) - 1 - k]
+            frame[top : top + tile_h, slot * tile_w : (slot + 1) * tile_w] = img
+        yield frame

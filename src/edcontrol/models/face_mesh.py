@@ -1,61 +1,85 @@
-"""Face mesh: MediaPipe's 478-point face mesh with iris (mediapipe 0.10.21), run on one face crop at a time.
+"""Face mesh: MediaPipe's 468-point face landmark model (mediapipe 0.10.21), run directly with LiteRT.
 
-Why a mesh: head pose and eye/mouth opening are the attention proxies of the report, and the eye
-centres let us align faces before the expression models, which were trained on aligned crops.
+Why directly: the ``solutions.face_mesh`` graph re-runs a face detector on every crop in static mode
+(10 ms a face here); we already have detections, so we warp the face region to 192x192 ourselves
+and run only the landmark model (about 2 ms). Head pose and eye/mouth opening are the attention
+proxies of the report; the eye centres align faces for the expression models.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from importlib import resources
 
+import cv2
 import numpy as np
-from mediapipe.python.solutions import face_mesh as mp_face_mesh
+from ai_edge_litert.interpreter import Interpreter
 
-from edcontrol.models.types import FaceGeometry
+from edcontrol.models.types import Box, FaceGeometry
 
+INPUT = 192
+ROI_SCALE = 1.5  # MediaPipe's detection-to-ROI scale for the face landmark model
 # Landmark indices of the canonical MediaPipe mesh.
 _CHEEK_L, _CHEEK_R, _FOREHEAD, _CHIN = 234, 454, 10, 152
 _EYE_L = (33, 133, 159, 145)  # outer corner, inner corner, upper lid, lower lid (image-left eye)
-_EYE_R = (362, 263, 386, 374)
-_IRIS_L, _IRIS_R = 468, 473
+_EYE_R = (263, 362, 386, 374)
 _LIP_UP, _LIP_DOWN, _MOUTH_L, _MOUTH_R = 13, 14, 78, 308
+
+Point = tuple[float, float]
 
 
 class FaceMesh:
-    """Fit the mesh to face crops. ``fit`` takes crops + their offsets and returns geometry or None."""
+    """Fit the mesh to faces given by a box and (optionally) the two eye points of the detector."""
 
-    name = "mediapipe-face-mesh"
-    version = "0.10.21 (478 points, iris)"
+    name = "mediapipe-face-landmark"
+    version = "0.10.21 face_landmark.tflite (468 points, LiteRT)"
 
-    def __init__(self, min_confidence: float = 0.5) -> None:
-        self._mesh = mp_face_mesh.FaceMesh(
-            static_image_mode=True, max_num_faces=1, refine_landmarks=True, min_detection_confidence=min_confidence
-        )
+    def __init__(self, min_presence: float = 0.5) -> None:
+        path = resources.files("mediapipe.modules.face_landmark") / "face_landmark.tflite"
+        self._interp = Interpreter(model_path=str(path), num_threads=1)
+        self._interp.allocate_tensors()
+        self._in = self._interp.get_input_details()[0]["index"]
+        outs = {o["name"]: o["index"] for o in self._interp.get_output_details()}
+        self._landmarks, self._presence = outs["conv2d_21"], outs["conv2d_31"]
+        self.min_presence = min_presence
 
-    def fit(self, crops: Sequence[np.ndarray], offsets: Sequence[tuple[float, float]]) -> list[FaceGeometry | None]:
-        return [self._fit_one(c, o) for c, o in zip(crops, offsets, strict=True)]
+    def fit(
+        self, image: np.ndarray, boxes: Sequence[Box], eyes: Sequence[tuple[Point, Point] | None] | None = None
+    ) -> list[FaceGeometry | None]:
+        eyes = eyes if eyes is not None else [None] * len(boxes)
+        return [self._fit_one(image, b, e) for b, e in zip(boxes, eyes, strict=True)]
 
-    def _fit_one(self, crop: np.ndarray, offset: tuple[float, float]) -> FaceGeometry | None:
-        if crop.ndim != 3 or min(crop.shape[:2]) < 24:
+    def _fit_one(self, image: np.ndarray, box: Box, eyes: tuple[Point, Point] | None) -> FaceGeometry | None:
+        if min(box.w, box.h) < 8:
             return None
-        h, w = crop.shape[:2]
-        result = self._mesh.process(np.ascontiguousarray(crop))
-        if not result.multi_face_landmarks:
+        cx, cy = box.center
+        side = max(box.w, box.h) * ROI_SCALE
+        angle = 0.0
+        if eyes is not None:
+            (ax, ay), (bx, by) = sorted(eyes)
+            angle = math.degrees(math.atan2(by - ay, bx - ax))
+        m = cv2.getRotationMatrix2D((cx, cy), angle, INPUT / side)
+        m[0, 2] += INPUT / 2 - cx
+        m[1, 2] += INPUT / 2 - cy
+        crop = cv2.warpAffine(image, m, (INPUT, INPUT), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT)
+        self._interp.set_tensor(self._in, (crop.astype(np.float32) / 255.0)[None])
+        self._interp.invoke()
+        presence = 1.0 / (1.0 + math.exp(-float(self._interp.get_tensor(self._presence).reshape(-1)[0])))
+        if presence < self.min_presence:
             return None
-        lm = result.multi_face_landmarks[0].landmark
-        pts = np.array([[p.x * w, p.y * h, p.z * w] for p in lm], np.float64)
-        return geometry_from_landmarks(pts, offset)
-
-    def close(self) -> None:
-        self._mesh.close()
+        pts = self._interp.get_tensor(self._landmarks).reshape(-1, 3).astype(np.float64)
+        inv = cv2.invertAffineTransform(m)
+        xy = pts[:, :2] @ inv[:, :2].T + inv[:, 2]
+        z = pts[:, 2:] * (side / INPUT)
+        return geometry_from_landmarks(np.hstack([xy, z]))
 
 
 def _dist(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.linalg.norm(a[:2] - b[:2]))
 
 
-def geometry_from_landmarks(pts: np.ndarray, offset: tuple[float, float] = (0.0, 0.0)) -> FaceGeometry:
+def geometry_from_landmarks(pts: np.ndarray) -> FaceGeometry:
     """Head pose from the face's own axes (cheek-to-cheek, forehead-to-chin); EAR and mouth ratio."""
     x_axis = pts[_CHEEK_R] - pts[_CHEEK_L]
     y_axis = pts[_CHIN] - pts[_FOREHEAD]
@@ -71,17 +95,14 @@ def geometry_from_landmarks(pts: np.ndarray, offset: tuple[float, float] = (0.0,
         return _dist(pts[idx[2]], pts[idx[3]]) / (_dist(pts[idx[0]], pts[idx[1]]) + 1e-9)
 
     mouth = _dist(pts[_LIP_UP], pts[_LIP_DOWN]) / (_dist(pts[_MOUTH_L], pts[_MOUTH_R]) + 1e-9)
-    ox, oy = offset
-    le, re = (
-        pts[_IRIS_L] if len(pts) > _IRIS_R else pts[_EYE_L[0]],
-        pts[_IRIS_R] if len(pts) > _IRIS_R else pts[_EYE_R[1]],
-    )
+    le = pts[list(_EYE_L), :2].mean(axis=0)
+    re = pts[list(_EYE_R), :2].mean(axis=0)
     return FaceGeometry(
         yaw=yaw,
         pitch=pitch,
         roll=roll,
         eye_open=(ear(_EYE_L) + ear(_EYE_R)) / 2,
         mouth_open=mouth,
-        left_eye=(float(le[0] + ox), float(le[1] + oy)),
-        right_eye=(float(re[0] + ox), float(re[1] + oy)),
+        left_eye=(float(le[0]), float(le[1])),
+        right_eye=(float(re[0]), float(re[1])),
     )

@@ -165,11 +165,12 @@ def analyze_video(
         try:
             while (item := decoder.frames.get()) is not _END:
                 assert isinstance(item, SampledFrame)
-                observations = analyzer.analyse(item.t, item.image)
+                observations = analyzer.observe(item.t, item.image)
                 for track, obs in tracker.update(item.t, observations):
                     emb = identity.embed([item.image], [obs.box])[0]
                     tracker.add_embedding(track, obs, emb)
                     embeddings += 1
+                analyzer.classify(item.image, tracker.due_for_expression(item.t, observations))
                 sampled_times.append(item.t)
                 progress("faces", min(1.0, item.t / duration) if duration else 0.0)
         finally:

@@ -11,11 +11,13 @@ class FaceTrackConfig:
     max_side: int = 1280  # frames are downscaled to this before detection
     detector_confidence: float = 0.5
     min_face_px: int = 24  # smaller faces are tracked but not classified
+    expression_fps: float = 1.0  # per face; the timeline is 1 Hz, so more adds cost, not information
     emotion_inference: bool = True  # False = compliance mode: no expression models run
     # tracking
     track_iou: float = 0.25
     track_max_gap_s: float = 2.5
-    embed_every_s: float = 30.0  # identity re-check per track (dlib is slow; keep sparse)
+    embed_every_s: float = 120.0  # identity re-check per track (dlib is slow; keep sparse)
+    appearance_change: float = 0.35  # histogram distance that triggers an early identity re-check
     same_person_distance: float = 0.55
     min_person_samples: int = 3
     # timeline and moments

@@ -23,6 +23,8 @@ class Track:
     observations: list[FaceObservation] = field(default_factory=list)
     embeddings: list[np.ndarray] = field(default_factory=list)
     last_embed_t: float = -1e9
+    appearance: np.ndarray | None = None  # running mean of the observations' colour histograms
+    last_expression_t: float = -1e9
 
     @property
     def start(self) -> float:
@@ -67,10 +69,37 @@ class FaceTracker:
             obs.track_id = track.id
             track.observations.append(obs)
             big_enough = min(obs.box.w, obs.box.h) >= self.config.min_face_px
-            if big_enough and t - track.last_embed_t >= self.config.embed_every_s:
+            changed = self._appearance_changed(track, obs)
+            if big_enough and (changed or t - track.last_embed_t >= self.config.embed_every_s):
                 track.last_embed_t = t
                 wants.append((track, obs))
         return wants
+
+    def due_for_expression(self, t: float, observations: list[FaceObservation]) -> list[FaceObservation]:
+        """Observations whose track has not been classified within the last 1/expression_fps s."""
+        period = 1.0 / self.config.expression_fps - 1e-3
+        out = []
+        for obs in observations:
+            track = self.tracks[obs.track_id]
+            if t - track.last_expression_t >= period:
+                track.last_expression_t = t
+                out.append(obs)
+        return out
+
+    def _appearance_changed(self, track: Track, obs: FaceObservation) -> bool:
+        """True when the face in this track suddenly looks different (e.g. tiles swapped places)."""
+        sig = obs.appearance
+        if sig is None:
+            return False
+        if track.appearance is None:
+            track.appearance = sig
+            return False
+        distance = 1.0 - float(np.minimum(track.appearance, sig).sum())  # 1 - histogram intersection
+        if distance > self.config.appearance_change:
+            track.appearance = sig
+            return True
+        track.appearance = 0.8 * track.appearance + 0.2 * sig
+        return False
 
     def add_embedding(self, track: Track, obs: FaceObservation, embedding: np.ndarray) -> None:
         """Attach an embedding; if it contradicts the track's identity, split the track here.
@@ -84,7 +113,11 @@ class FaceTracker:
             return
         cut = track.observations.index(obs)
         new = Track(
-            id=len(self.tracks), observations=track.observations[cut:], embeddings=[embedding], last_embed_t=obs.t
+            appearance=obs.appearance,
+            id=len(self.tracks),
+            observations=track.observations[cut:],
+            embeddings=[embedding],
+            last_embed_t=obs.t,
         )
         track.observations = track.observations[:cut]
         for o in new.observations:
