@@ -38,9 +38,19 @@ print(json.dumps({"wall_s": wall, "peak_rss_mb": resource.getrusage(resource.RUS
 """
 
 
-def make_lesson(path: Path, minutes: float) -> None:
-    from edcontrol.media.compose import call_layout_frames, write_video
+def make_lesson(path: Path, minutes: float, cache: Path) -> None:
+    """Encode 10 minutes once; longer lessons are remuxed copies of it (same content, no re-encode)."""
+    from edcontrol.media.compose import call_layout_frames, concat_copies, write_video
     from edcontrol.media.frames import iter_frames
+
+    if minutes > 10 and minutes % 10 == 0:
+        base = cache / "lesson_720p_2p_10min.mp4"
+        if not base.exists():
+            make_lesson(base, 10, cache)
+        tmp = path.with_suffix(".part.mp4")
+        concat_copies(base, tmp, int(minutes // 10))
+        tmp.rename(path)
+        return
 
     clips = [[f.image for f in iter_frames(GRID / c, fps=25.0, max_side=None, skip_nonref=False)] for c in CLIPS]
     tmp = path.with_suffix(".part.mp4")
@@ -64,7 +74,7 @@ def main() -> None:
         path = args.cache / f"lesson_720p_2p_{minutes:g}min.mp4"
         if not path.exists():
             t0 = time.perf_counter()
-            make_lesson(path, minutes)
+            make_lesson(path, minutes, args.cache)
             print(f"built {path.name} in {time.perf_counter() - t0:.0f} s", flush=True)
         duration = minutes * 60
         dec = run_child("decode", path)

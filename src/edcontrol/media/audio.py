@@ -28,9 +28,14 @@ def iter_audio(path: str | os.PathLike[str], sample_rate: int = SAMPLE_RATE) -> 
                 continue
             for frame in frames:
                 for out in resampler.resample(frame):
-                    yield out.to_ndarray().reshape(-1).astype(np.float32, copy=False)
+                    yield _mono(out)
         for out in resampler.resample(None):
-            yield out.to_ndarray().reshape(-1).astype(np.float32, copy=False)
+            yield _mono(out)
+
+
+def _mono(frame: av.AudioFrame) -> np.ndarray:
+    # FFmpeg's downmix sums channels with gains, which can exceed full scale: clip to [-1, 1].
+    return np.clip(frame.to_ndarray().reshape(-1), -1.0, 1.0).astype(np.float32, copy=False)
 
 
 def read_audio(path: str | os.PathLike[str], sample_rate: int = SAMPLE_RATE) -> np.ndarray:

@@ -24,8 +24,13 @@ def write_video(
     audio_codec: str = "aac",
     options: dict[str, str] | None = None,
     container_options: dict[str, str] | None = None,
+    times: Iterable[float] | None = None,
 ) -> None:
-    """Encode RGB frames (H, W, 3 uint8, even sizes) and optional mono float audio into ``path``."""
+    """Encode RGB frames (H, W, 3 uint8, even sizes) and optional mono float audio into ``path``.
+
+    ``times`` (seconds, one per frame) makes a variable-frame-rate stream, or one that starts late.
+    """
+    time_iter = iter(times) if times is not None else None
     rate = Fraction(fps).limit_denominator(1001)
     with av.open(str(path), mode="w", options=container_options or {}) as out:
         vs = None
@@ -37,7 +42,12 @@ def write_video(
                 vs.pix_fmt = "yuv420p"
                 opts = {"preset": "veryfast", "crf": "26"} if codec == "libx264" else {}
                 vs.options = {**opts, **(options or {})}
+                if time_iter is not None:
+                    vs.codec_context.time_base = Fraction(1, 1000)
             frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(image), format="rgb24")
+            if time_iter is not None:
+                frame.pts = round(next(time_iter) * 1000)
+                frame.time_base = Fraction(1, 1000)
             for packet in vs.encode(frame):
                 out.mux(packet)
         if vs is not None:
@@ -135,3 +145,24 @@ def call_layout_frames(
             img = clip[k] if k < len(clip) else clip[2 * len(clip) - 1 - k]
             frame[top : top + tile_h, slot * tile_w : (slot + 1) * tile_w] = img
         yield frame
+
+
+def concat_copies(source: str | os.PathLike[str], target: str | os.PathLike[str], copies: int) -> None:
+    """Remux ``copies`` back-to-back copies of a video-only file without re-encoding (long test lessons)."""
+    with av.open(str(source)) as first:
+        span = first.duration  # AV_TIME_BASE units
+    with av.open(str(target), mode="w") as out:
+        vs = None
+        for k in range(copies):
+            with av.open(str(source)) as src:
+                ins = src.streams.video[0]
+                if vs is None:
+                    vs = out.add_stream_from_template(ins)
+                offset = round(k * span / av.time_base / ins.time_base)
+                for packet in src.demux(ins):
+                    if packet.dts is None:
+                        continue
+                    packet.pts = None if packet.pts is None else packet.pts + offset
+                    packet.dts += offset
+                    packet.stream = vs
+                    out.mux(packet)

@@ -79,7 +79,9 @@ def iter_frames(
         rate = float(stream.average_rate or stream.guessed_rate or 25)
         if skip_nonref and rate >= 3 * fps:
             stream.codec_context.skip_frame = "NONREF"
-        origin: float | None = None
+        # The lesson timeline starts at the container's start (the earliest stream), so a camera that
+        # starts late keeps its true offset against the audio; fall back to the first frame's time.
+        origin: float | None = container.start_time / av.time_base if container.start_time is not None else None
         next_slot = 0.0
         step = 1.0 / fps
         errors_in_row = 0
@@ -97,10 +99,11 @@ def iter_frames(
                 stats.decoded += 1
                 if frame.pts is None or frame.time is None:
                     continue
+                if stats.decoded == 1:
+                    stats.rotation = int(getattr(frame, "rotation", 0) or 0) % 360
                 if origin is None:
                     origin = float(frame.time)
-                    stats.rotation = int(getattr(frame, "rotation", 0) or 0) % 360
-                t = float(frame.time) - origin
+                t = max(0.0, float(frame.time) - origin)
                 stats.last_t = max(stats.last_t, t)
                 if on_time is not None:
                     on_time(t)

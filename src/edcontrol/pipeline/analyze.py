@@ -101,7 +101,8 @@ def _person(group: PersonTracks, series: Series, config: FaceTrackConfig) -> rs.
             summary_expr[e] = round(float(np.nanmean(series.expression[:, j])), 4)
         base = baselines(series)
         rises = intensity_series(series, base)
-        stacked = np.nanmax(np.stack(list(rises.values())), axis=0)
+        stack = np.stack(list(rises.values()))
+        stacked = np.where(np.isnan(stack).all(axis=0), np.nan, np.max(np.nan_to_num(stack, nan=-1.0), axis=0))
         negative = _clean(np.where(present, stacked, np.nan))
     return rs.Person(
         id=group.id,

@@ -1,0 +1,128 @@
+"""End-to-end face track on real faces: persons, stable ids, presence, moments, compliance mode."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from conftest import EVAL, GRID, SAMPLE
+from edcontrol.media.compose import call_layout_frames, write_video
+from edcontrol.pipeline.analyze import analyze_video
+from edcontrol.pipeline.config import FaceTrackConfig
+
+GRID_ROWS = list(csv.DictReader((GRID.parent / "labels.csv").open()))
+
+
+@pytest.mark.parametrize("row", GRID_ROWS, ids=[r["file"] for r in GRID_ROWS])
+def test_grid_video_is_exactly_one_person_present_in_95_percent(row):
+    report = analyze_video(GRID.parent / row["file"])
+    assert len(report.persons) == int(row["n_faces_expected"]) == 1
+    p = report.persons[0]
+    assert p.samples / report.processing.frames_sampled >= 0.95
+    assert p.summary.presence_ratio >= 0.95
+    assert p.face_tracks == 1
+    assert report.source.video_codec == "mpeg1video"
+
+
+def _box_centres_x(person) -> list[float]:
+    return [person.typical_box[0] + person.typical_box[2] / 2]
+
+
+@pytest.fixture(scope="module")
+def two_tile_call(media_dir: Path, grid_clip) -> Path:
+    path = media_dir / "two_tile_call.mp4"
+    clips = [grid_clip("lwbsza.mpg"), grid_clip("brbk7n.mpg")]
+    write_video(path, call_layout_frames(clips, 60, 25.0, size=(960, 360)), fps=25.0)
+    return path
+
+
+def test_two_tile_call_gives_two_persons_with_stable_ids(two_tile_call):
+    report = analyze_video(two_tile_call)
+    assert [p.id for p in report.persons] == ["P1", "P2"]
+    left, right = report.persons
+    assert left.typical_box[0] < 480 < right.typical_box[0]  # P1 = left tile, P2 = right tile
+    for p in report.persons:
+        assert p.first_seen_s <= 0.5 and p.last_seen_s >= 59.0  # the same id from start to end
+        assert p.summary.presence_ratio >= 0.95
+        assert p.face_tracks == 1
+        assert len(p.timeline.t) == 60
+        assert set(p.timeline.expression) == {"neutral", "happiness", "sadness", "anger", "fear", "disgust", "surprise"}
+    assert report.processing.identity_embeddings <= 6  # identity model runs sparsely
+
+
+def test_tiles_swapping_places_keep_each_persons_id(media_dir, grid_clip):
+    path = media_dir / "swap_call.mp4"
+    clips = [grid_clip("lwbsza.mpg"), grid_clip("brbk7n.mpg")]
+    write_video(path, call_layout_frames(clips, 40, 25.0, size=(960, 360), swap_at=20.0), fps=25.0)
+    report = analyze_video(path)
+    assert len(report.persons) == 2
+    for p in report.persons:
+        assert p.first_seen_s <= 0.5 and p.last_seen_s >= 39.0
+        assert p.summary.presence_ratio >= 0.9
+        assert p.face_tracks == 2  # re-identified by face embedding after the swap
+
+
+def _photo(name: str, size: int = 320) -> np.ndarray:
+    for folder in ("fer_muxspace_facial_expressions_subset", "fer_muxspace_train_pool"):
+        path = EVAL / folder / "images" / name
+        if path.exists():
+            img = cv2.cvtColor(cv2.imread(str(path)), cv2.COLOR_BGR2RGB)
+            return cv2.resize(img, (size, size))
+    raise FileNotFoundError(name)
+
+
+@pytest.fixture(scope="module")
+def angry_moment_lesson(media_dir: Path, grid_clip) -> Path:
+    """Left: one real person, neutral photos, an angry photo of the same person at 30-40 s. Right: GRID."""
+    neutral = [_photo(f"Bill_Graham_{i:04d}.jpg") for i in (4, 7, 8, 9)]
+    angry = _photo("Bill_Graham_0005.jpg")
+    student = [cv2.resize(f, (400, 320)) for f in grid_clip("brbk7n.mpg")]
+
+    def frames():
+        for i in range(70 * 10):
+            t = i / 10
+            left = angry if 30 <= t < 40 else neutral[int(t // 5) % len(neutral)]
+            canvas = np.full((360, 800, 3), 30, np.uint8)
+            canvas[20:340, 20:340] = left
+            canvas[20:340, 380:780] = student[i % len(student)]
+            yield canvas
+
+    path = media_dir / "angry_moment.mp4"
+    write_video(path, frames(), fps=10.0)
+    return path
+
+
+def test_an_angry_face_is_a_negative_moment_for_that_person_only(angry_moment_lesson):
+    report = analyze_video(angry_moment_lesson)
+    assert len(report.persons) == 2
+    teacher = min(report.persons, key=lambda p: p.typical_box[0])
+    anger = [m for m in report.moments if m.emotion == "anger"]
+    assert anger, f"no anger moment; moments: {report.moments}"
+    assert all(m.person_id == teacher.id for m in anger)
+    best = max(anger, key=lambda m: m.intensity)
+    assert 28 <= best.start_s <= 33 and 37 <= best.end_s <= 43 and 29 <= best.peak_s <= 41
+    assert best.intensity > 0.3 and 0 < best.confidence <= 1
+    assert best.peak_probability > best.baseline_probability
+    x, _, w, _ = best.evidence_box
+    assert x < 340 and w > 100
+    assert not [m for m in report.moments if 5 <= m.start_s < 28 or m.start_s >= 45]  # neutral spans stay quiet
+
+
+def test_compliance_mode_runs_no_emotion_models(two_tile_call):
+    report = analyze_video(two_tile_call, FaceTrackConfig(emotion_inference=False))
+    assert report.settings.emotion_inference is False
+    assert len(report.persons) == 2 and report.moments == []
+    assert all(p.timeline.expression == {} and p.summary.expression_mean == {} for p in report.persons)
+    assert all(p.timeline.head_yaw_deg[5] is not None for p in report.persons)  # behaviour metrics remain
+    assert "face_expression" not in {m.task for m in report.models}
+
+
+def test_sample_lesson_has_teacher_and_student(tmp_path):
+    report = analyze_video(SAMPLE)
+    assert len(report.persons) == 2
+    assert report.source.duration_s == pytest.approx(30.0, abs=0.2)
+    assert report.source.audio_codec == "aac"

@@ -1,0 +1,71 @@
+"""Timeline smoothing and negative moments on synthetic per-second signals."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from edcontrol.models.types import EXPRESSIONS, Box
+from edcontrol.pipeline.config import FaceTrackConfig
+from edcontrol.pipeline.moments import find_moments
+from edcontrol.pipeline.observations import FaceObservation
+from edcontrol.pipeline.timeline import build_series, smooth
+
+CFG = FaceTrackConfig()
+
+
+def probs(**kw: float) -> np.ndarray:
+    p = np.zeros(len(EXPRESSIONS))
+    for k, v in kw.items():
+        p[EXPRESSIONS.index(k)] = v
+    p[EXPRESSIONS.index("neutral")] += 1 - p.sum()
+    return p
+
+
+def lesson(seconds: int, anger_at: dict[int, float], sad_level: float = 0.1) -> list[FaceObservation]:
+    out = []
+    for i in range(seconds * 2):
+        t = i / 2
+        p = probs(anger=anger_at.get(int(t), 0.05), sadness=sad_level)
+        out.append(FaceObservation(t, Box(0, 0, 100, 100), 0.9, None, ((30, 40), (70, 40)), expression=p))
+    return out
+
+
+def series(obs, seconds):
+    return build_series(obs, np.full(seconds, 2), CFG)
+
+
+def test_sustained_anger_is_one_moment_with_times_and_intensity():
+    s = series(lesson(120, {t: 0.8 for t in range(40, 48)}), 120)
+    moments = find_moments(s, CFG)
+    assert len(moments) == 1
+    m = moments[0]
+    assert m.emotion == "anger"
+    assert 38 <= m.start <= 41 and 47 <= m.end <= 50
+    assert 40 <= m.peak <= 48
+    assert m.intensity > 0.6 and 0 < m.confidence <= 1
+    assert m.baseline == pytest.approx(0.05, abs=0.02)
+
+
+def test_one_second_blip_is_not_a_moment():
+    s = series(lesson(120, {60: 0.9}), 120)
+    assert find_moments(s, CFG) == []
+
+
+def test_a_person_who_always_looks_sad_has_no_sad_moment():
+    s = series(lesson(120, {}, sad_level=0.6), 120)
+    assert find_moments(s, CFG) == []
+
+
+def test_presence_and_missing_seconds():
+    obs = [o for o in lesson(20, {}) if not 5 <= o.t < 10]
+    s = series(obs, 20)
+    assert s.presence[0] == 1.0 and s.presence[6] == 0.0
+    assert np.isnan(s.expression[6]).all() and not np.isnan(s.expression[0]).any()
+
+
+def test_smooth_ignores_missing_seconds():
+    v = np.array([1.0, np.nan, 3.0, 3.0])
+    w = np.array([1.0, 0.0, 1.0, 1.0])
+    out = smooth(v, w, 3)
+    assert out[0] == pytest.approx(1.0) and np.isnan(out[1]) and out[2] == pytest.approx(3.0)
