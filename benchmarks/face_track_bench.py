@@ -95,9 +95,9 @@ def main() -> None:
         }
         results.append(row)
         print(
-            f"{path.name}: decode {row['decode_wall_s']} s ({row['decode_x_rt']}x RT, {row['decode_peak_rss_mb']} MB) | "
-            f"face track {row['face_track_wall_s']} s ({row['face_track_x_rt']}x RT, {row['face_track_peak_rss_mb']} MB)"
-            f" | ratio {row['face_over_decode']}",
+            f"{path.name}: decode {row['decode_wall_s']} s ({row['decode_x_rt']}x RT, "
+            f"{row['decode_peak_rss_mb']} MB) | face track {row['face_track_wall_s']} s "
+            f"({row['face_track_x_rt']}x RT, {row['face_track_peak_rss_mb']} MB) | ratio {row['face_over_decode']}",
             flush=True,
         )
     summary = {

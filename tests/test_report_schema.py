@@ -14,7 +14,8 @@ from edcontrol.report.schema import SCHEMA_VERSION, LessonReport
 
 def test_committed_schema_is_current():
     assert committed_schema_text() == json_schema_text(), (
-        "schema changed: bump SCHEMA_VERSION and run `edcontrol schema -o src/edcontrol/report/lesson_report.schema.json`"
+        "schema changed: bump SCHEMA_VERSION and run "
+        "`edcontrol schema -o src/edcontrol/report/lesson_report.schema.json`"
     )
 
 
