@@ -111,6 +111,16 @@ def cmd_schema(args: argparse.Namespace) -> int:
     return 0
 
 
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not value > 0 or value > 60:
+        raise argparse.ArgumentTypeError("must be > 0 and <= 60")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="edcontrol", description="Offline analytics of recorded video lessons.")
     p.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
@@ -118,7 +128,7 @@ def build_parser() -> argparse.ArgumentParser:
     a = sub.add_parser("analyze", help="analyse a lesson recording into a JSON report")
     a.add_argument("video", help="the recording (mp4, webm, mkv, mov, mpg ...)")
     a.add_argument("-o", "--output", default="report.json", help="report path (default: report.json)")
-    a.add_argument("--fps", type=float, default=2.0, help="frames sampled per second (default 2)")
+    a.add_argument("--fps", type=_positive_float, default=2.0, help="frames sampled per second (default 2)")
     a.add_argument("--no-emotion", action="store_true", help="compliance mode: no emotion inference")
     a.add_argument("--progress", action="store_true", help="show the progress bar even when not on a terminal")
     a.add_argument("-q", "--quiet", action="store_true")
@@ -168,8 +178,6 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     try:
-        if args.command == "analyze" and args.fps <= 0:
-            raise EdControlError("--fps must be positive")
         return int(args.func(args))
     except EdControlError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -93,8 +93,10 @@ class FaceTracker:
             return False
         if track.appearance is None:
             track.appearance = sig
+            obs.appearance = None
             return False
         distance = 1.0 - float(np.minimum(track.appearance, sig).sum())  # 1 - histogram intersection
+        obs.appearance = None  # consumed: hours-long lessons must not keep one histogram per frame
         if distance > self.config.appearance_change:
             track.appearance = sig
             return True
