@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import replace
 from importlib import resources
 
 import cv2
@@ -72,7 +73,10 @@ class FaceMesh:
         inv = cv2.invertAffineTransform(m)
         xy = pts[:, :2] @ inv[:, :2].T + inv[:, 2]
         z = pts[:, 2:] * (side / INPUT)
-        return geometry_from_landmarks(np.hstack([xy, z]))
+        geometry = geometry_from_landmarks(np.hstack([xy, z]))
+        x0, y0 = xy.min(axis=0)
+        x1, y1 = xy.max(axis=0)
+        return replace(geometry, extent=Box(float(x0), float(y0), float(x1 - x0), float(y1 - y0)), presence=presence)
 
 
 def _dist(a: np.ndarray, b: np.ndarray) -> float:

@@ -67,3 +67,5 @@ class FaceGeometry:
     mouth_open: float  # inner-lip gap / mouth width
     left_eye: tuple[float, float]  # pixels in the frame
     right_eye: tuple[float, float]
+    extent: Box | None = None  # bounding box of the mesh points: where the face is now
+    presence: float = 1.0  # the landmark model's own "this is a face" probability

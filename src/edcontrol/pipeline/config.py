@@ -10,6 +10,7 @@ class FaceTrackConfig:
     sample_fps: float = 2.0
     max_side: int = 1280  # frames are downscaled to this before detection
     detector_confidence: float = 0.5
+    detect_every_s: float = 1.0  # between detections, faces are followed by their mesh (0 = detect every frame)
     min_face_px: int = 24  # smaller faces are tracked but not classified
     expression_fps: float = 1.0  # per face; the timeline is 1 Hz, so more adds cost, not information
     emotion_inference: bool = True  # False = compliance mode: no expression models run

@@ -47,9 +47,48 @@ class FrameFaceAnalyzer:
         self.mesh = FaceMesh()
         self.expression = FaceExpression() if config.emotion_inference else None
         self.faces_analysed = 0
+        self._last_detection_t = -1e9
+        self._followed: list[FaceObservation] = []
 
     def observe(self, t: float, image: np.ndarray) -> list[FaceObservation]:
-        """Detect faces and fit the mesh to those large enough to read."""
+        """Faces in this frame: detected every ``detect_every_s``, followed by their mesh in between.
+
+        Following costs one landmark pass per face instead of a full-frame detection; a face the mesh
+        loses is simply dropped until the next detection, which also picks up newcomers.
+        """
+        if self._followed and t - self._last_detection_t < self.config.detect_every_s - 1e-6:
+            obs = self._follow(t, image)
+        else:
+            obs = self._detect(t, image)
+            self._last_detection_t = t
+        self._followed = [o for o in obs if o.geometry is not None]
+        self.faces_analysed += len(obs)
+        return obs
+
+    def _follow(self, t: float, image: np.ndarray) -> list[FaceObservation]:
+        prev = self._followed
+        h, w = image.shape[:2]
+        geometries = self.mesh.fit(image, [o.box for o in prev], [o.eyes for o in prev])
+        obs = []
+        for geometry in geometries:
+            if geometry is None or geometry.extent is None:
+                continue
+            box = _clip(_detector_like_box(geometry.extent), w, h)
+            if min(box.w, box.h) < self.config.min_face_px:
+                continue
+            obs.append(
+                FaceObservation(
+                    t,
+                    box,
+                    geometry.presence,
+                    geometry,
+                    (geometry.left_eye, geometry.right_eye),
+                    appearance=appearance_signature(box.crop(image)),
+                )
+            )
+        return obs
+
+    def _detect(self, t: float, image: np.ndarray) -> list[FaceObservation]:
         detections = self.detector.detect([image])[0]
         big = [d for d in detections if min(d.box.w, d.box.h) >= self.config.min_face_px]
         geometries = dict(
@@ -86,3 +125,17 @@ def _eyes(det: FaceDetection) -> tuple[tuple[float, float], tuple[float, float]]
         float(det.keypoints[1][0]),
         float(det.keypoints[1][1]),
     )
+
+
+def _detector_like_box(extent: Box) -> Box:
+    """Map the mesh's point extent (forehead top to chin, cheek to cheek) onto a BlazeFace-like box,
+    so followed and detected boxes of the same face overlap and stay comparable in the report."""
+    side = max(extent.w, extent.h) * 0.96
+    cx, cy = extent.center
+    return Box(cx - side / 2, cy - side / 2 + 0.01 * side, side, side)
+
+
+def _clip(box: Box, width: int, height: int) -> Box:
+    x0, y0 = max(0.0, box.x), max(0.0, box.y)
+    x1, y1 = min(float(width), box.x + box.w), min(float(height), box.y + box.h)
+    return Box(x0, y0, max(0.0, x1 - x0), max(0.0, y1 - y0))

@@ -1,0 +1,61 @@
+"""`edcontrol eval faces` prints figures and ends with one JSON line; it scores any folder of the same layout."""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+import subprocess
+import sys
+
+import pytest
+from conftest import EVAL
+
+
+def run_eval(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "edcontrol.cli", "eval", "faces", *args], capture_output=True,
+                          text=True, timeout=900)
+
+
+@pytest.mark.slow
+def test_eval_faces_on_shared_data_meets_targets():
+    res = run_eval("--data", str(EVAL))
+    assert res.returncode == 0, res.stderr
+    lines = res.stdout.strip().splitlines()
+    figures = json.loads(lines[-1])
+    assert "confusion matrix" in res.stdout
+    det, pres, expr = figures["detection"], figures["video_presence"], figures["expression"]
+    assert det["recall"] >= 0.85 and det["precision"] >= 0.85
+    assert pres["presence"] >= 0.95
+    assert expr["balanced_accuracy"] >= 0.60
+    n = len(expr["labels"])
+    assert len(expr["confusion_matrix"]) == n and sum(map(sum, expr["confusion_matrix"])) == expr["images_scored"]
+
+
+def test_eval_scores_another_folder_with_the_same_layout(tmp_path):
+    src = EVAL / "face_det_dlib_pascal_voc"
+    dst = tmp_path / "face_det_dlib_pascal_voc"
+    (dst / "images").mkdir(parents=True)
+    rows = list(csv.DictReader((src / "images.csv").open()))[:2]
+    with (dst / "images.csv").open("w", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+    keep = {r["image"] for r in rows}
+    boxes = [b for b in csv.DictReader((src / "boxes.csv").open()) if b["image"] in keep]
+    with (dst / "boxes.csv").open("w", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(boxes[0]))
+        w.writeheader()
+        w.writerows(boxes)
+    for r in rows:
+        shutil.copy(src / r["image"], dst / r["image"])
+    res = run_eval("--data", str(tmp_path), "-q")
+    assert res.returncode == 0, res.stderr
+    figures = json.loads(res.stdout.strip().splitlines()[-1])
+    assert set(figures) == {"task", "detection"}
+    assert figures["detection"]["images"] == 2 and figures["detection"]["faces"] == len(boxes)
+
+
+def test_eval_on_a_folder_without_data_is_a_clear_error(tmp_path):
+    res = run_eval("--data", str(tmp_path))
+    assert res.returncode == 1 and "no face data sets found" in res.stderr
