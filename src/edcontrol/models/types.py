@@ -10,7 +10,7 @@ EXPRESSIONS: tuple[str, ...] = ("neutral", "happiness", "sadness", "anger", "fea
 NEGATIVE_EXPRESSIONS: frozenset[str] = frozenset({"anger", "disgust", "fear", "sadness", "contempt"})
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Box:
     """Axis-aligned box in pixels of the frame it was found in."""
 
@@ -47,7 +47,7 @@ class Box:
         return image[y0 : y0 + max(1, round(self.h)), x0 : x0 + max(1, round(self.w))]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class FaceDetection:
     """A detected face: box, detector score, and six keypoints (eyes, nose, mouth, ear tragions)."""
 
@@ -56,7 +56,7 @@ class FaceDetection:
     keypoints: np.ndarray  # (6, 2) pixels
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class FaceGeometry:
     """What the 478-point mesh tells about a face: head pose, eye and mouth opening, eye centres."""
 

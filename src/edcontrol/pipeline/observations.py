@@ -14,7 +14,7 @@ from edcontrol.models.types import Box, FaceDetection, FaceGeometry
 from edcontrol.pipeline.config import FaceTrackConfig
 
 
-@dataclass
+@dataclass(slots=True)
 class FaceObservation:
     """One face in one sampled frame, with everything the timeline needs."""
 
