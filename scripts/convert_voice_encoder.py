@@ -36,9 +36,10 @@ class VoiceEncoder(nn.Module):
 
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "-q", "-d", tmp, "resemblyzer==0.1.4"],
-                       check=True)
-        wheel = next(Path(tmp).glob("resemblyzer-*.whl"))
+        subprocess.run(
+            [sys.executable, "-m", "pip", "download", "--no-deps", "-q", "-d", tmp, "resemblyzer==0.1.4"], check=True
+        )
+        wheel = next(Path(tmp).glob("[Rr]esemblyzer-*.whl"))
         with zipfile.ZipFile(wheel) as zf:
             (Path(tmp) / "pretrained.pt").write_bytes(zf.read("resemblyzer/pretrained.pt"))
             lic = [n for n in zf.namelist() if n.upper().endswith("LICENSE") or "LICENSE" in n.upper()]
@@ -51,10 +52,16 @@ def main() -> None:
         model.eval()
         example = torch.rand(2, 160, 40)
         OUT.mkdir(parents=True, exist_ok=True)
-        torch.onnx.export(model, (example,), OUT / "voice_encoder_ge2e.onnx", input_names=["mels"],
-                          output_names=["embedding"], dynamic_axes={"mels": {0: "batch", 1: "frames"},
-                                                                     "embedding": {0: "batch"}},
-                          opset_version=17, dynamo=False)
+        torch.onnx.export(
+            model,
+            (example,),
+            OUT / "voice_encoder_ge2e.onnx",
+            input_names=["mels"],
+            output_names=["embedding"],
+            dynamic_axes={"mels": {0: "batch", 1: "frames"}, "embedding": {0: "batch"}},
+            opset_version=17,
+            dynamo=False,
+        )
         if licence:
             (OUT / "LICENSE.resemblyzer.txt").write_bytes(licence)
         with torch.no_grad():

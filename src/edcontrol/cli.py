@@ -54,7 +54,15 @@ def _progress_bar(enabled: bool):  # type: ignore[no-untyped-def]
         if stage != state["stage"]:
             state["stage"] = stage
             bar.set_description_str(stage)
-        target = round(fraction * 100) if stage == "faces" else 100 if stage == "report" else bar.n
+        # faces take the first 70% of the bar, the audio track the next 25%
+        if stage == "faces":
+            target = round(fraction * 70)
+        elif stage == "report":
+            target = 100
+        elif stage in ("voice", "speakers", "transcript", "tone", "audio"):
+            target = 70 + round(fraction * 25)
+        else:
+            target = bar.n
         if target > bar.n:
             bar.update(target - bar.n)
 
@@ -63,23 +71,34 @@ def _progress_bar(enabled: bool):  # type: ignore[no-untyped-def]
 
 def cmd_analyze(args: argparse.Namespace) -> int:
     from edcontrol.pipeline.analyze import analyze_video
+    from edcontrol.pipeline.audio_track import AudioTrackConfig
     from edcontrol.pipeline.config import FaceTrackConfig
 
     config = FaceTrackConfig(sample_fps=args.fps, emotion_inference=not args.no_emotion)
+    audio_config = (
+        None
+        if args.no_audio
+        else AudioTrackConfig(
+            asr_model=None if args.asr == "none" else args.asr, language=args.language, n_speakers=args.speakers
+        )
+    )
     out = Path(args.output)
     if out.exists() and out.is_dir():
         raise OutputError(f"output path is a folder: {out}")
     bar, update = _progress_bar((not args.quiet and sys.stderr.isatty()) or args.progress)
     try:
-        report = analyze_video(args.video, config, update)
+        report = analyze_video(args.video, config, update, audio_config)
     finally:
         bar.close()
     write_atomic(out, report.model_dump_json(indent=1))
     for w in report.warnings:
         print(f"warning: {w.message}", file=sys.stderr)
     if not args.quiet:
+        heard = len(report.audio.moments) if report.audio else 0
+        speakers = len(report.audio.speakers) if report.audio else 0
         print(
-            f"{len(report.persons)} person(s), {len(report.moments)} negative moment(s); report written to {out}",
+            f"{len(report.persons)} person(s), {speakers} speaker(s), {len(report.moments)} facial and {heard} heard "
+            f"negative moment(s); report written to {out}",
             file=sys.stderr,
         )
     return 0
@@ -133,6 +152,15 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("-o", "--output", default="report.json", help="report path (default: report.json)")
     a.add_argument("--fps", type=_positive_float, default=2.0, help="frames sampled per second (default 2)")
     a.add_argument("--no-emotion", action="store_true", help="compliance mode: no emotion inference")
+    a.add_argument(
+        "--asr",
+        choices=["base", "tiny.en", "none"],
+        default="base",
+        help="speech recognition model: base (RU+EN, default), tiny.en (fast English), none",
+    )
+    a.add_argument("--language", help="lesson language code (e.g. ru, en); detected when omitted")
+    a.add_argument("--speakers", type=int, help="number of speakers, when known (estimated otherwise)")
+    a.add_argument("--no-audio", action="store_true", help="skip the audio track (faces only)")
     a.add_argument("--progress", action="store_true", help="show the progress bar even when not on a terminal")
     a.add_argument("-q", "--quiet", action="store_true")
     a.set_defaults(func=cmd_analyze)

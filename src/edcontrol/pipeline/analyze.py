@@ -18,10 +18,12 @@ import numpy as np
 
 from edcontrol import __version__
 from edcontrol.errors import InputError
+from edcontrol.media.audio import read_audio
 from edcontrol.media.frames import DecodeStats, SampledFrame, iter_frames
 from edcontrol.media.probe import MediaInfo, probe
 from edcontrol.models.face_identity import FaceIdentity
 from edcontrol.models.types import EXPRESSIONS
+from edcontrol.pipeline.audio_track import AudioTrackConfig, analyze_audio
 from edcontrol.pipeline.config import FaceTrackConfig
 from edcontrol.pipeline.moments import baselines, find_moments, intensity_series
 from edcontrol.pipeline.observations import FrameFaceAnalyzer
@@ -143,8 +145,12 @@ def analyze_video(
     path: str | Path,
     config: FaceTrackConfig | None = None,
     progress: Progress | None = None,
+    audio_config: AudioTrackConfig | None = None,
 ) -> rs.LessonReport:
-    """Analyse one recording and return its report; raises ``InputError`` for unusable input."""
+    """Analyse one recording and return its report; raises ``InputError`` for unusable input.
+
+    ``audio_config=None`` skips the audio track (face track only); pass ``AudioTrackConfig()`` for both.
+    """
     config = config or FaceTrackConfig()
     progress = progress or _no_progress
     started = time.perf_counter()
@@ -202,6 +208,17 @@ def analyze_video(
             rs.ReportWarning(code="no_video", message="The recording has no video track: no face analysis.")
         )
     duration = max(duration, stats.last_t)
+    audio_info = None
+    audio_models: list[rs.ModelInfo] = []
+    if audio_config is not None and info.has_audio:
+        audio = read_audio(path)
+        if len(audio) == 0:
+            warnings.append(rs.ReportWarning(code="empty_audio", message="The audio track holds no decodable sound."))
+        else:
+            result = analyze_audio(audio, audio_config, progress)
+            audio_info, audio_models = result.info, result.models
+            warnings += result.warnings
+            duration = max(duration, len(audio) / 16_000)
     progress("persons", 0.0)
     groups, dropped = group_tracks(tracker.tracks, config)
     n_sec = seconds_of(duration)
@@ -256,6 +273,7 @@ def analyze_video(
                 rs.ModelInfo(task="face_expression_member", name=ex.fer.name, version=ex.fer.version),
                 rs.ModelInfo(task="face_expression_member", name=ex.face_api.name, version=ex.face_api.version),
             ]
+    models += audio_models
     progress("report", 1.0)
     return rs.LessonReport(
         generated_at=datetime.now(UTC),
@@ -270,6 +288,7 @@ def analyze_video(
         models=models,
         persons=persons,
         moments=moments,
+        audio=audio_info,
         warnings=warnings,
         processing=rs.ProcessingInfo(
             wall_time_s=round(time.perf_counter() - started, 3),

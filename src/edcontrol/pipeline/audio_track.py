@@ -1,0 +1,298 @@
+"""The audio track of ``edcontrol analyze``: who spoke when, what was said, how it sounded.
+
+VAD -> speaker windows -> clustering -> turns -> transcript (words assigned to turns with an
+interval tree) -> prosody per speaker (loudness and pitch z-scored against the speaker's own lesson)
+-> heard negative moments (raised voice, hostile words) and conversation metrics.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+from intervaltree import IntervalTree
+
+from edcontrol.features.prosody import Prosody, prosody
+from edcontrol.models.speaker_embedding import SpeakerEmbedding
+from edcontrol.models.text_tone import TextTone
+from edcontrol.models.transcriber import Transcriber, Transcript, Word
+from edcontrol.models.voice_activity import SAMPLE_RATE, VoiceActivity
+from edcontrol.pipeline.conversation import conversation_stats, long_silences, turn_words
+from edcontrol.pipeline.diarization import Diarization, DiarizationConfig, Turn, diarize
+from edcontrol.report import schema as rs
+
+Progress = Callable[[str, float], None]
+
+
+@dataclass(frozen=True)
+class AudioTrackConfig:
+    asr_model: str | None = "base"  # "base", "tiny.en" or None (no transcript)
+    language: str | None = None  # None = detect
+    n_speakers: int | None = None  # None = estimate
+    asr_threads: int = 2
+    low_confidence: float = 0.5  # word probability below this is marked and never evidence alone
+    silence_threshold_s: float = 5.0
+    raised_voice_z: float = 1.8  # arousal z above the speaker's own lesson level, held >= 2 s ...
+    raised_voice_peak_z: float = 2.5  # ... or one second this far above it (a short shout)
+    hostility_threshold: float = 0.7
+    diarization: DiarizationConfig = field(default_factory=DiarizationConfig)
+
+
+@dataclass
+class AudioTrackResult:
+    info: rs.AudioInfo
+    models: list[rs.ModelInfo]
+    warnings: list[rs.ReportWarning]
+
+
+def assign_words(words: list[Word], turns: list[Turn]) -> list[tuple[Word, int | None]]:
+    """Each word goes to the turn it overlaps most (interval tree, O(n log n)); else the nearest turn."""
+    tree = IntervalTree()
+    for t in turns:
+        if t.end > t.start:
+            tree[t.start : t.end] = t.speaker
+    starts = np.array([t.start for t in turns])
+    out: list[tuple[Word, int | None]] = []
+    for w in words:
+        hits = tree[w.start : max(w.end, w.start + 1e-3)]
+        if hits:
+            best = max(hits, key=lambda iv: min(iv.end, w.end) - max(iv.begin, w.start))
+            out.append((w, int(best.data)))
+        elif turns:
+            k = int(np.clip(np.searchsorted(starts, w.start), 1, len(turns)) - 1)
+            near = min(turns[max(0, k - 1) : k + 2], key=lambda t: min(abs(t.start - w.end), abs(t.end - w.start)))
+            out.append((w, near.speaker))
+        else:
+            out.append((w, None))
+    return out
+
+
+def _speaker_series(pros: Prosody, turns: list[Turn], speaker: int, n_sec: int) -> dict[str, np.ndarray]:
+    """1 Hz speaking share, loudness, pitch and arousal z for one speaker (NaN where silent)."""
+    mask = np.zeros(len(pros.t), bool)
+    for t in turns:
+        if t.speaker == speaker:
+            mask |= (pros.t >= t.start) & (pros.t < t.end)
+    sec = np.minimum(pros.t.astype(int), n_sec - 1)
+    speaking = np.bincount(sec[mask], minlength=n_sec) / np.maximum(np.bincount(sec, minlength=n_sec), 1)
+    loud = np.full(n_sec, np.nan)
+    pitch = np.full(n_sec, np.nan)
+    voiced_loud = np.where(mask, pros.loudness_db, np.nan)
+    voiced_f0 = np.where(mask, pros.f0, np.nan)
+    for i in np.flatnonzero(speaking > 0):
+        sel = sec == i
+        with np.errstate(all="ignore"):
+            loud[i] = np.nanpercentile(voiced_loud[sel], 90) if np.isfinite(voiced_loud[sel]).any() else np.nan
+            pitch[i] = np.nanmedian(voiced_f0[sel]) if np.isfinite(voiced_f0[sel]).any() else np.nan
+
+    def z(v: np.ndarray) -> np.ndarray:
+        ok = np.isfinite(v)
+        if ok.sum() < 3:
+            return np.full_like(v, np.nan)
+        mu, sd = np.median(v[ok]), max(np.std(v[ok]), 1e-6)
+        return (v - mu) / sd
+
+    zl, zp = z(loud), z(np.log(pitch))
+    arousal = np.where(np.isfinite(zp), 0.7 * zl + 0.3 * zp, zl)
+    return {"speaking": speaking, "loudness": loud, "pitch": pitch, "arousal": arousal}
+
+
+def _spans(active: np.ndarray) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for i in np.flatnonzero(active):
+        if out and i - out[-1][1] <= 1:
+            out[-1] = (out[-1][0], int(i))
+        else:
+            out.append((int(i), int(i)))
+    return out
+
+
+def _excerpt(words: list[tuple[Word, int | None]], start: float, end: float, pad: float = 2.0) -> str:
+    return " ".join(w.text for w, _ in words if w.end >= start - pad and w.start <= end + pad)[:400]
+
+
+def analyze_audio(
+    audio: np.ndarray,
+    config: AudioTrackConfig | None = None,
+    progress: Progress | None = None,
+    models: dict[str, object] | None = None,
+) -> AudioTrackResult:
+    """Run the audio track on 16 kHz mono audio. ``models`` lets callers reuse loaded models."""
+    config = config or AudioTrackConfig()
+    progress = progress or (lambda stage, f: None)
+    models = models if models is not None else {}
+    duration = len(audio) / SAMPLE_RATE
+    n_sec = max(1, int(np.ceil(duration - 1e-6)))
+    warnings: list[rs.ReportWarning] = []
+    vad = models.setdefault("vad", VoiceActivity())
+    progress("voice", 0.0)
+    segments = vad.segments(audio)  # type: ignore[attr-defined]
+    peak = float(np.abs(audio).max()) if len(audio) else 0.0
+    if peak >= 0.999 and np.mean(np.abs(audio) >= 0.999) > 0.001:
+        warnings.append(
+            rs.ReportWarning(
+                code="clipped_audio",
+                message="The audio is clipped (distorted): loudness figures underestimate how loud it really was.",
+            )
+        )
+    if not segments:
+        warnings.append(rs.ReportWarning(code="no_speech", message="No speech was found in the audio."))
+        diar = Diarization([], [], 0, np.zeros((0, 256)))
+    else:
+        progress("speakers", 0.2)
+        encoder = models.setdefault("speaker", SpeakerEmbedding())
+        diar = diarize(audio, segments, encoder, config.diarization, config.n_speakers)  # type: ignore[arg-type]
+    transcript: Transcript | None = None
+    if config.asr_model and segments:
+        progress("transcript", 0.4)
+        asr = models.setdefault(f"asr-{config.asr_model}", Transcriber(config.asr_model, config.asr_threads))
+        transcript = asr.transcribe(audio, config.language)  # type: ignore[attr-defined]
+    progress("tone", 0.85)
+    words = assign_words(transcript.words if transcript else [], diar.turns)
+    pros = prosody(audio)
+    ids = [f"S{i + 1}" for i in range(diar.n_speakers)]
+    stats = conversation_stats(diar.turns, words, diar.overlaps, diar.n_speakers)
+    total_speech = sum(t.end - t.start for t in diar.turns) or 1.0
+    speakers: list[rs.Speaker] = []
+    vocal: list[rs.VocalMoment] = []
+    series = {}
+    for k, sid in enumerate(ids):
+        s = _speaker_series(pros, diar.turns, k, n_sec)
+        series[k] = s
+        st = stats[k]
+        speakers.append(
+            rs.Speaker(
+                id=sid,
+                metrics=rs.SpeakerMetrics(
+                    talk_time_s=round(st.talk_time, 2),
+                    talk_share=round(st.talk_time / total_speech, 4),
+                    turns=st.turns,
+                    longest_monologue_s=round(st.longest, 2),
+                    interruptions=st.interruptions,
+                    questions=st.questions,
+                    mean_wait_after_question_s=round(float(np.mean(st.waits)), 2) if st.waits else None,
+                ),
+                timeline=rs.SpeakerTimeline(
+                    t=[float(i) for i in range(n_sec)],
+                    speaking=[round(float(v), 3) for v in s["speaking"]],
+                    loudness_db=_clean(s["loudness"], 1),
+                    pitch_hz=_clean(s["pitch"], 1),
+                    arousal_z=_clean(s["arousal"], 2),
+                ),
+            )
+        )
+        # raised voice: sustained arousal well above this speaker's own level
+        active = np.nan_to_num(s["arousal"], nan=-9) >= config.raised_voice_z
+        for a, b in _spans(active):
+            seg = s["arousal"][a : b + 1]
+            if b - a + 1 < 2 and float(np.nanmax(seg)) < config.raised_voice_peak_z:
+                continue
+            pk = a + int(np.nanargmax(seg))
+            zmax = float(np.nanmax(seg))
+            vocal.append(
+                rs.VocalMoment(
+                    id="",
+                    speaker_id=sid,
+                    modality="voice",
+                    kind="raised_voice",
+                    start_s=float(a),
+                    end_s=float(b + 1),
+                    peak_s=pk + 0.5,
+                    intensity=round(float(np.clip((zmax - 1.0) / 3.0, 0, 1)), 4),
+                    confidence=round(
+                        float(np.clip(0.4 + 0.15 * (zmax - config.raised_voice_z) + 0.1 * (b - a), 0, 0.95)), 4
+                    ),
+                    transcript_excerpt=_excerpt(words, a, b + 1),
+                    scores={
+                        "arousal_z": round(zmax, 2),
+                        "loudness_db": round(float(np.nanmax(s["loudness"][a : b + 1])), 1),
+                    },
+                )
+            )
+    if transcript is not None and diar.turns:
+        tone = models.setdefault("tone", TextTone())
+        per_turn = turn_words(diar.turns, words)
+        texts, owners = [], []
+        for t, tw in zip(diar.turns, per_turn, strict=True):
+            trusted = [w for w in tw if w.probability >= config.low_confidence]
+            if trusted:
+                texts.append(" ".join(w.text for w in trusted))
+                owners.append((t, tw))
+        for (t, tw), sc in zip(owners, tone.score(texts, transcript.language), strict=True):  # type: ignore[attr-defined]
+            if sc.hostility < config.hostility_threshold:
+                continue
+            hit = [w for w in tw if w.text.strip(".,!?…").lower() in sc.flagged_words] or tw
+            start, end = hit[0].start, hit[-1].end
+            vocal.append(
+                rs.VocalMoment(
+                    id="",
+                    speaker_id=ids[t.speaker],
+                    modality="text",
+                    kind="toxic_language",
+                    start_s=round(start, 2),
+                    end_s=round(max(end, start + 0.3), 2),
+                    peak_s=round((start + end) / 2, 2),
+                    intensity=round(sc.hostility, 4),
+                    confidence=round(float(np.clip(sc.hostility * np.mean([w.probability for w in hit]), 0, 1)), 4),
+                    transcript_excerpt=" ".join(w.text for w in tw)[:400],
+                    scores={
+                        "hostility": round(sc.hostility, 4),
+                        **({"sentiment": sc.sentiment} if sc.sentiment is not None else {}),
+                    },
+                )
+            )
+    vocal.sort(key=lambda m: (m.start_s, m.speaker_id))
+    for i, m in enumerate(vocal, start=1):
+        m.id = f"V{i}"
+    speech_spans = [(s.start, s.end) for s in segments]
+    info = rs.AudioInfo(
+        speakers=speakers,
+        turns=[
+            rs.SpeakerTurn(speaker_id=ids[t.speaker], start_s=round(t.start, 2), end_s=round(t.end, 2))
+            for t in diar.turns
+        ],
+        transcript=None
+        if transcript is None
+        else rs.TranscriptInfo(
+            language=transcript.language,
+            language_probability=round(transcript.language_probability, 4),
+            model=getattr(models.get(f"asr-{config.asr_model}"), "version", str(config.asr_model)),
+            words=[
+                rs.TranscriptWord(
+                    start_s=round(w.start, 2),
+                    end_s=round(w.end, 2),
+                    text=w.text,
+                    probability=round(min(1.0, max(0.0, w.probability)), 4),
+                    low_confidence=w.probability < config.low_confidence,
+                    speaker_id=ids[s] if s is not None else None,
+                )
+                for w, s in words
+            ],
+        ),
+        conversation=rs.ConversationInfo(
+            speech_s=round(sum(b - a for a, b in speech_spans), 2),
+            silence_threshold_s=config.silence_threshold_s,
+            long_silences=[
+                rs.TimeSpan(start_s=round(a, 2), end_s=round(b, 2))
+                for a, b in long_silences(speech_spans, duration, config.silence_threshold_s)
+            ],
+            overlaps=[rs.TimeSpan(start_s=round(a, 2), end_s=round(b, 2)) for a, b in diar.overlaps],
+        ),
+        moments=vocal,
+    )
+    used = [rs.ModelInfo(task="voice_activity", name=VoiceActivity.name, version=VoiceActivity.version)]
+    if "speaker" in models:
+        used.append(
+            rs.ModelInfo(task="speaker_embedding", name=SpeakerEmbedding.name, version=SpeakerEmbedding.version)
+        )
+    if transcript is not None:
+        asr = models[f"asr-{config.asr_model}"]
+        used.append(rs.ModelInfo(task="speech_recognition", name=f"whisper-{config.asr_model}", version=asr.version))  # type: ignore[attr-defined]
+        used.append(rs.ModelInfo(task="text_tone", name=TextTone.name, version=TextTone.version))
+    progress("audio", 1.0)
+    return AudioTrackResult(info, used, warnings)
+
+
+def _clean(values: np.ndarray, digits: int) -> list[float | None]:
+    return [None if not np.isfinite(v) else round(float(v), digits) for v in values]
