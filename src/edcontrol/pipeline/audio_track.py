@@ -15,6 +15,8 @@ from intervaltree import IntervalTree
 
 from edcontrol.features.prosody import Prosody, prosody
 from edcontrol.models.speaker_embedding import SpeakerEmbedding
+from edcontrol.models.speech_emotion import EMOTIONS as SPEECH_EMOTIONS
+from edcontrol.models.speech_emotion import SpeechEmotion
 from edcontrol.models.text_tone import TextTone
 from edcontrol.models.transcriber import Transcriber, Transcript, Word
 from edcontrol.models.voice_activity import SAMPLE_RATE, VoiceActivity
@@ -36,6 +38,9 @@ class AudioTrackConfig:
     raised_voice_z: float = 1.8  # arousal z above the speaker's own lesson level, held >= 2 s ...
     raised_voice_peak_z: float = 2.5  # ... or one second this far above it (a short shout)
     hostility_threshold: float = 0.7
+    emotion_inference: bool = True  # False = compliance mode: no speech-emotion model
+    emotion_chunk_s: float = 3.0
+    angry_speech_probability: float = 0.6
     diarization: DiarizationConfig = field(default_factory=DiarizationConfig)
 
 
@@ -98,6 +103,32 @@ def _speaker_series(pros: Prosody, turns: list[Turn], speaker: int, n_sec: int) 
     return {"speaking": speaking, "loudness": loud, "pitch": pitch, "arousal": arousal}
 
 
+def _speech_emotion(
+    audio: np.ndarray, turns: list[Turn], speaker: int, n_sec: int, model: SpeechEmotion, chunk_s: float
+) -> dict[str, np.ndarray] | None:
+    """Emotion probabilities per second for one speaker, from chunks of their turns."""
+    spans = []
+    for t in turns:
+        if t.speaker != speaker:
+            continue
+        a = t.start
+        while t.end - a >= 1.0:
+            b = min(t.end, a + chunk_s)
+            if t.end - b < 1.0:
+                b = t.end
+            spans.append((a, b))
+            a = b
+    probs = model.predict_speaker([audio[int(a * SAMPLE_RATE) : int(b * SAMPLE_RATE)] for a, b in spans])
+    if probs is None:
+        return None
+    out = {e: np.full(n_sec, np.nan) for e in SPEECH_EMOTIONS}
+    for (a, b), p in zip(spans, probs, strict=True):
+        for i in range(int(a), min(n_sec, int(np.ceil(b)))):
+            for j, e in enumerate(SPEECH_EMOTIONS):
+                out[e][i] = p[j] if np.isnan(out[e][i]) else max(out[e][i], p[j])
+    return out
+
+
 def _spans(active: np.ndarray) -> list[tuple[int, int]]:
     out: list[tuple[int, int]] = []
     for i in np.flatnonzero(active):
@@ -157,9 +188,15 @@ def analyze_audio(
     speakers: list[rs.Speaker] = []
     vocal: list[rs.VocalMoment] = []
     series = {}
+    emotion_model = models.setdefault("speech_emotion", SpeechEmotion()) if config.emotion_inference else None
     for k, sid in enumerate(ids):
         s = _speaker_series(pros, diar.turns, k, n_sec)
         series[k] = s
+        emo = (
+            _speech_emotion(audio, diar.turns, k, n_sec, emotion_model, config.emotion_chunk_s)  # type: ignore[arg-type]
+            if emotion_model is not None
+            else None
+        )
         st = stats[k]
         speakers.append(
             rs.Speaker(
@@ -179,9 +216,33 @@ def analyze_audio(
                     loudness_db=_clean(s["loudness"], 1),
                     pitch_hz=_clean(s["pitch"], 1),
                     arousal_z=_clean(s["arousal"], 2),
+                    speech_emotion={e: _clean(v, 3) for e, v in emo.items()} if emo else {},
                 ),
             )
         )
+        if emo:
+            anger = emo["anger"]
+            for a, b in _spans(np.nan_to_num(anger) >= config.angry_speech_probability):
+                if b - a + 1 < 2:
+                    continue
+                pk = a + int(np.nanargmax(anger[a : b + 1]))
+                loud_z = float(np.nanmax(np.nan_to_num(s["arousal"][a : b + 1], nan=-9)))
+                agree = loud_z >= config.raised_voice_z  # two cues agree: louder and angry-sounding
+                vocal.append(
+                    rs.VocalMoment(
+                        id="",
+                        speaker_id=sid,
+                        modality="voice",
+                        kind="angry_speech",
+                        start_s=float(a),
+                        end_s=float(b + 1),
+                        peak_s=pk + 0.5,
+                        intensity=round(float(anger[pk]), 4),
+                        confidence=round(float(np.clip(anger[pk] * (0.8 if agree else 0.55), 0, 1)), 4),
+                        transcript_excerpt=_excerpt(words, a, b + 1),
+                        scores={"anger_probability": round(float(anger[pk]), 3), "arousal_z": round(loud_z, 2)},
+                    )
+                )
         # raised voice: sustained arousal well above this speaker's own level
         active = np.nan_to_num(s["arousal"], nan=-9) >= config.raised_voice_z
         for a, b in _spans(active):

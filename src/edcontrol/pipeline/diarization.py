@@ -12,7 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.cluster import KMeans
 
-from edcontrol.models.speaker_embedding import SAMPLE_RATE, SpeakerEmbedding
+from edcontrol.features.mel import SAMPLE_RATE
+from edcontrol.models.speaker_embedding import SpeakerEmbedding
 from edcontrol.models.voice_activity import SpeechSegment
 
 
