@@ -18,8 +18,9 @@ from edcontrol.report.schema import LessonReport
 
 
 def cli(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "edcontrol.cli", *map(str, args)], capture_output=True, text=True,
-                          timeout=600, cwd=cwd)
+    return subprocess.run(
+        [sys.executable, "-m", "edcontrol.cli", *map(str, args)], capture_output=True, text=True, timeout=600, cwd=cwd
+    )
 
 
 def analyze(video: Path, out_dir: Path) -> tuple[subprocess.CompletedProcess[str], Path]:

@@ -13,8 +13,9 @@ from conftest import EVAL
 
 
 def run_eval(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "edcontrol.cli", "eval", "faces", *args], capture_output=True,
-                          text=True, timeout=900)
+    return subprocess.run(
+        [sys.executable, "-m", "edcontrol.cli", "eval", "faces", *args], capture_output=True, text=True, timeout=900
+    )
 
 
 @pytest.mark.slow

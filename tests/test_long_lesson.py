@@ -31,8 +31,12 @@ def low_res_lesson(path: Path, seconds: int, face: list[np.ndarray]) -> None:
 
 
 def peak_rss_of_analyze(video: Path, out: Path) -> tuple[float, subprocess.CompletedProcess[str] | None]:
-    proc = subprocess.Popen([sys.executable, "-m", "edcontrol.cli", "analyze", str(video), "-o", str(out), "-q"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "edcontrol.cli", "analyze", str(video), "-o", str(out), "-q"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     ps = psutil.Process(proc.pid)
     peak = 0.0
     while proc.poll() is None:

@@ -41,6 +41,7 @@ class AudioTrackConfig:
     emotion_inference: bool = True  # False = compliance mode: no speech-emotion model
     emotion_chunk_s: float = 3.0
     angry_speech_probability: float = 0.6
+    angry_speech_min_arousal_z: float = 1.0  # angry-sounding AND louder than usual: one cue alone is too noisy
     diarization: DiarizationConfig = field(default_factory=DiarizationConfig)
 
 
@@ -91,14 +92,17 @@ def _speaker_series(pros: Prosody, turns: list[Turn], speaker: int, n_sec: int) 
             loud[i] = np.nanpercentile(voiced_loud[sel], 90) if np.isfinite(voiced_loud[sel]).any() else np.nan
             pitch[i] = np.nanmedian(voiced_f0[sel]) if np.isfinite(voiced_f0[sel]).any() else np.nan
 
-    def z(v: np.ndarray) -> np.ndarray:
+    def z(v: np.ndarray, floor: float) -> np.ndarray:
+        """Robust z-score (median, MAD) with a floor on the spread: one shout or one near-silent
+        second must not redefine what is normal for this speaker."""
         ok = np.isfinite(v)
         if ok.sum() < 3:
             return np.full_like(v, np.nan)
-        mu, sd = np.median(v[ok]), max(np.std(v[ok]), 1e-6)
-        return (v - mu) / sd
+        med = np.median(v[ok])
+        spread = max(1.4826 * float(np.median(np.abs(v[ok] - med))), floor)
+        return (v - med) / spread
 
-    zl, zp = z(loud), z(np.log(pitch))
+    zl, zp = z(loud, 2.0), z(np.log(pitch), 0.05)
     arousal = np.where(np.isfinite(zp), 0.7 * zl + 0.3 * zp, zl)
     return {"speaking": speaking, "loudness": loud, "pitch": pitch, "arousal": arousal}
 
@@ -223,10 +227,10 @@ def analyze_audio(
         if emo:
             anger = emo["anger"]
             for a, b in _spans(np.nan_to_num(anger) >= config.angry_speech_probability):
-                if b - a + 1 < 2:
-                    continue
                 pk = a + int(np.nanargmax(anger[a : b + 1]))
                 loud_z = float(np.nanmax(np.nan_to_num(s["arousal"][a : b + 1], nan=-9)))
+                if b - a + 1 < 2 or loud_z < config.angry_speech_min_arousal_z:
+                    continue
                 agree = loud_z >= config.raised_voice_z  # two cues agree: louder and angry-sounding
                 vocal.append(
                     rs.VocalMoment(

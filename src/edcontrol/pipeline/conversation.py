@@ -8,6 +8,25 @@ from edcontrol.models.transcriber import Word
 from edcontrol.pipeline.diarization import Turn
 
 SENTENCE_END = (".", "!", "?", "…")
+# ASR punctuation is unreliable on questions, so a sentence that opens like one counts too.
+QUESTION_OPENERS = frozenset(
+    """what why how when where who whom whose which do does did can could would will is are was were should
+    что почему зачем как когда где куда откуда кто какой какая какое какие сколько чей разве неужели""".split()
+)
+
+
+def sentences(words: list[Word]) -> list[list[Word]]:
+    out: list[list[Word]] = [[]]
+    for w in words:
+        out[-1].append(w)
+        if w.text.endswith(SENTENCE_END):
+            out.append([])
+    return [s for s in out if s]
+
+
+def is_question(sentence: list[Word]) -> bool:
+    first = sentence[0].text.strip("¿¡\"'«(").lower()
+    return sentence[-1].text.endswith("?") or first in QUESTION_OPENERS
 
 
 @dataclass
@@ -54,8 +73,9 @@ def conversation_stats(
             in_overlap = any(a - 0.2 <= t.start <= b + 0.2 for a, b in overlaps)
             if (t.start - prev.end < 0.2 and cut_mid_sentence) or in_overlap:
                 s.interruptions += 1
-        if per_turn[i] and per_turn[i][-1].text.endswith("?"):
-            s.questions += 1
+        asked = [q for q in sentences(per_turn[i]) if is_question(q)]
+        s.questions += len(asked)
+        if asked and t.end - asked[-1][-1].end < 1.5:  # the turn ends on a question: how long until an answer
             nxt = next((u for u in turns[i + 1 :] if u.speaker != t.speaker), None)
             if nxt is not None:
                 s.waits.append(max(0.0, nxt.start - t.end))  # type: ignore[union-attr]

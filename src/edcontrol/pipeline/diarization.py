@@ -22,7 +22,7 @@ class DiarizationConfig:
     window_s: float = 1.6
     step_s: float = 0.4
     max_speakers: int = 8
-    merge_similarity: float = 0.93  # clusters whose centroids are this similar are one speaker
+    merge_ratio: float = 0.93  # merge clusters whose cross similarity is this close to their own cohesion
     min_neighbours: int = 5
     neighbour_fraction: float = 0.1
     frame_s: float = 0.1
@@ -100,20 +100,34 @@ def spectral_labels(emb: np.ndarray, cfg: DiarizationConfig, n_speakers: int | N
     return KMeans(n_clusters=k, n_init=10, random_state=0).fit_predict(spec)
 
 
-def merge_close_clusters(emb: np.ndarray, labels: np.ndarray, threshold: float) -> np.ndarray:
+def merge_close_clusters(emb: np.ndarray, labels: np.ndarray, ratio: float) -> np.ndarray:
+    """Merge two clusters when their windows are about as alike across as within them.
+
+    Comparing like with like (mean pairwise window similarity across vs within) adapts to the
+    recording: a phone call's two voices may be more alike than one voice in a noisy room.
+    """
     labels = labels.copy()
+    sim = emb @ emb.T
     while True:
-        ids = np.unique(labels)
+        ids = list(np.unique(labels))
         if len(ids) < 2:
             return labels
-        cents = np.stack([emb[labels == i].mean(axis=0) for i in ids])
-        cents /= np.linalg.norm(cents, axis=1, keepdims=True)
-        sim = cents @ cents.T
-        np.fill_diagonal(sim, -1)
-        a, b = np.unravel_index(np.argmax(sim), sim.shape)
-        if sim[a, b] < threshold:
+        members = {i: np.flatnonzero(labels == i) for i in ids}
+        within = {}
+        for i, m in members.items():
+            block = sim[np.ix_(m, m)]
+            within[i] = (block.sum() - np.trace(block)) / max(len(m) * (len(m) - 1), 1) if len(m) > 1 else 1.0
+        best, pair = -np.inf, None
+        for x in range(len(ids)):
+            for y in range(x + 1, len(ids)):
+                a, b = ids[x], ids[y]
+                cross = float(sim[np.ix_(members[a], members[b])].mean())
+                score = cross / max(min(within[a], within[b]), 1e-6)
+                if score > best:
+                    best, pair = score, (a, b)
+        if pair is None or best < ratio:
             return labels
-        labels[labels == ids[b]] = ids[a]
+        labels[labels == pair[1]] = pair[0]
 
 
 def diarize(
@@ -136,7 +150,7 @@ def diarize(
     emb = encoder.embed(windows)
     labels = spectral_labels(emb, cfg, n_speakers)
     if n_speakers is None:
-        labels = merge_close_clusters(emb, labels, cfg.merge_similarity)
+        labels = merge_close_clusters(emb, labels, cfg.merge_ratio)
     # order speakers by first appearance: S0 speaks first
     order = {old: new for new, old in enumerate(dict.fromkeys(labels.tolist()))}
     labels = np.array([order[v] for v in labels])
