@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from speech_factory import espeak_available, spoken_lesson
 
 from edcontrol.media.compose import write_video
 from edcontrol.pipeline.analyze import analyze_video
 from edcontrol.pipeline.audio_track import AudioTrackConfig
 from edcontrol.pipeline.config import FaceTrackConfig
+from speech_factory import espeak_available, spoken_lesson
 
 pytestmark = pytest.mark.skipif(not espeak_available(), reason="espeak-ng missing: scripts/test.sh installs it")
 

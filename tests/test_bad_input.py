@@ -10,8 +10,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import GRID
 
+from conftest import GRID
 from edcontrol.media.audio import read_audio
 from edcontrol.media.compose import set_mp4_rotation, write_video
 from edcontrol.report.schema import LessonReport
