@@ -116,8 +116,18 @@ def cmd_eval(args: argparse.Namespace) -> int:
             figures = eval_faces(data, log)
         except FileNotFoundError as exc:
             raise EdControlError(str(exc)) from exc
-    else:  # pragma: no cover - argparse restricts choices
-        raise EdControlError(f"unknown eval task {args.task}")
+    else:
+        from edcontrol.evaluation import audio as audio_eval
+
+        runner = {
+            "diarization": audio_eval.eval_diarization,
+            "asr": audio_eval.eval_asr,
+            "speech-emotion": audio_eval.eval_speech_emotion,
+        }[args.task]
+        try:
+            figures = runner(data, log)
+        except FileNotFoundError as exc:
+            raise EdControlError(str(exc)) from exc
     print(json.dumps(figures))
     return 0
 
@@ -165,7 +175,7 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("-q", "--quiet", action="store_true")
     a.set_defaults(func=cmd_analyze)
     e = sub.add_parser("eval", help="score the models on labelled data; ends with one JSON line")
-    e.add_argument("task", choices=["faces"])
+    e.add_argument("task", choices=["faces", "diarization", "asr", "speech-emotion"])
     e.add_argument("--data", default=str(DEFAULT_DATA), help=f"data folder (default {DEFAULT_DATA})")
     e.add_argument("-q", "--quiet", action="store_true")
     e.set_defaults(func=cmd_eval)
