@@ -121,8 +121,17 @@ def test_compliance_mode_runs_no_emotion_models(two_tile_call):
     assert "face_expression" not in {m.task for m in report.models}
 
 
-def test_sample_lesson_has_teacher_and_student(tmp_path):
-    report = analyze_video(SAMPLE)
+def test_sample_lesson_has_teacher_and_student_and_the_rude_turn(tmp_path):
+    from edcontrol.pipeline.audio_track import AudioTrackConfig
+
+    report = analyze_video(SAMPLE, audio_config=AudioTrackConfig(asr_model="tiny.en"))
     assert len(report.persons) == 2
-    assert report.source.duration_s == pytest.approx(30.0, abs=0.2)
+    assert report.source.duration_s == pytest.approx(55.2, abs=0.3)
     assert report.source.audio_codec == "aac"
+    a = report.audio
+    assert a is not None and [s.id for s in a.speakers] == ["S1", "S2"]
+    assert [t.speaker_id for t in a.turns] == ["S1", "S2"] * 4 + ["S1"]  # the scripted alternation
+    rude = [m for m in a.moments if m.start_s < 29.5 and m.end_s > 24.0]
+    assert rude and {m.speaker_id for m in rude} == {"S1"}
+    assert {m.kind for m in rude} >= {"raised_voice"}
+    assert all(24.0 - 1.0 <= m.start_s for m in a.moments)

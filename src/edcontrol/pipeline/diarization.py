@@ -23,6 +23,7 @@ class DiarizationConfig:
     step_s: float = 0.4
     max_speakers: int = 8
     merge_ratio: float = 0.93  # merge clusters whose cross similarity is this close to their own cohesion
+    merge_cross: float = 0.70  # ... or whose windows are this similar across on average
     min_neighbours: int = 5
     neighbour_fraction: float = 0.1
     frame_s: float = 0.1
@@ -100,7 +101,7 @@ def spectral_labels(emb: np.ndarray, cfg: DiarizationConfig, n_speakers: int | N
     return KMeans(n_clusters=k, n_init=10, random_state=0).fit_predict(spec)
 
 
-def merge_close_clusters(emb: np.ndarray, labels: np.ndarray, ratio: float) -> np.ndarray:
+def merge_close_clusters(emb: np.ndarray, labels: np.ndarray, ratio: float, cross_min: float = 1.0) -> np.ndarray:
     """Merge two clusters when their windows are about as alike across as within them.
 
     Comparing like with like (mean pairwise window similarity across vs within) adapts to the
@@ -123,6 +124,8 @@ def merge_close_clusters(emb: np.ndarray, labels: np.ndarray, ratio: float) -> n
                 a, b = ids[x], ids[y]
                 cross = float(sim[np.ix_(members[a], members[b])].mean())
                 score = cross / max(min(within[a], within[b]), 1e-6)
+                if cross >= cross_min:  # alike in absolute terms too: one voice, e.g. calm and shouting
+                    score = max(score, ratio)
                 if score > best:
                     best, pair = score, (a, b)
         if pair is None or best < ratio:
@@ -150,7 +153,7 @@ def diarize(
     emb = encoder.embed(windows)
     labels = spectral_labels(emb, cfg, n_speakers)
     if n_speakers is None:
-        labels = merge_close_clusters(emb, labels, cfg.merge_ratio)
+        labels = merge_close_clusters(emb, labels, cfg.merge_ratio, cfg.merge_cross)
     # order speakers by first appearance: S0 speaks first
     order = {old: new for new, old in enumerate(dict.fromkeys(labels.tolist()))}
     labels = np.array([order[v] for v in labels])
