@@ -7,6 +7,7 @@ interval tree) -> prosody per speaker (loudness and pitch z-scored against the s
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -50,6 +51,7 @@ class AudioTrackResult:
     info: rs.AudioInfo
     models: list[rs.ModelInfo]
     warnings: list[rs.ReportWarning]
+    timings: dict[str, float] = field(default_factory=dict)  # wall seconds per stage, for benchmarks
 
 
 def assign_words(words: list[Word], turns: list[Turn]) -> list[tuple[Word, int | None]]:
@@ -160,9 +162,19 @@ def analyze_audio(
     duration = len(audio) / SAMPLE_RATE
     n_sec = max(1, int(np.ceil(duration - 1e-6)))
     warnings: list[rs.ReportWarning] = []
+    timings: dict[str, float] = {}
+    clock = time.perf_counter()
+
+    def lap(stage: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        timings[stage] = timings.get(stage, 0.0) + now - clock
+        clock = now
+
     vad = models.setdefault("vad", VoiceActivity())
     progress("voice", 0.0)
     segments = vad.segments(audio)  # type: ignore[attr-defined]
+    lap("vad")
     peak = float(np.abs(audio).max()) if len(audio) else 0.0
     if peak >= 0.999 and np.mean(np.abs(audio) >= 0.999) > 0.001:
         warnings.append(
@@ -178,11 +190,13 @@ def analyze_audio(
         progress("speakers", 0.2)
         encoder = models.setdefault("speaker", SpeakerEmbedding())
         diar = diarize(audio, segments, encoder, config.diarization, config.n_speakers)  # type: ignore[arg-type]
+    lap("diarization")
     transcript: Transcript | None = None
     if config.asr_model and segments:
         progress("transcript", 0.4)
         asr = models.setdefault(f"asr-{config.asr_model}", Transcriber(config.asr_model, config.asr_threads))
         transcript = asr.transcribe(audio, config.language)  # type: ignore[attr-defined]
+    lap("asr")
     progress("tone", 0.85)
     words = assign_words(transcript.words if transcript else [], diar.turns)
     pros = prosody(audio)
@@ -355,8 +369,9 @@ def analyze_audio(
         asr = models[f"asr-{config.asr_model}"]
         used.append(rs.ModelInfo(task="speech_recognition", name=f"whisper-{config.asr_model}", version=asr.version))  # type: ignore[attr-defined]
         used.append(rs.ModelInfo(task="text_tone", name=TextTone.name, version=TextTone.version))
+    lap("prosody_emotion_tone_metrics")
     progress("audio", 1.0)
-    return AudioTrackResult(info, used, warnings)
+    return AudioTrackResult(info, used, warnings, timings)
 
 
 def _clean(values: np.ndarray, digits: int) -> list[float | None]:
