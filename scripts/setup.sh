@@ -23,6 +23,8 @@ stamp=".venv/.edcontrol-installed-$(cat requirements.lock requirements-dev.lock 
 if [ ! -f "$stamp" ]; then
   "${pip[@]}" -r "$lock"
   "${pip[@]}" --no-deps mediapipe==0.10.21
+  # only its navec word vectors are used (its CNN is committed as ONNX); its TensorFlow is never imported
+  "${pip[@]}" --no-deps toxicity==0.30
   "${pip[@]}" --no-deps -e .
   touch "$stamp"
 fi

@@ -2,8 +2,8 @@
 
 - English offensive language: alt-profanity-check 1.9.1 (MIT; linear SVM on 200k labelled texts).
 - English sentiment: vaderSentiment 3.3.2 (MIT lexicon).
-- Russian insults: a lemma lexicon matched through pymorphy3 (so "дураки", "дурака" all hit "дурак").
-  Interim: the `toxicity` CNN conversion is still to come (see the issue notes).
+- Russian: the `toxicity` CNN (models/toxicity_ru.py), plus a lemma lexicon of insults matched through
+  pymorphy3 (so "дураки", "дурака" all hit "дурак") that names the offending words as evidence.
 Input is short texts (a speaker turn, or a sentence of it); output one score set per text.
 """
 
@@ -43,7 +43,7 @@ class TextTone:
     """Texts in, tone scores out; ``language`` is the transcript's ("ru", "en", other)."""
 
     name = "text-tone"
-    version = "alt-profanity-check 1.9.1 + vaderSentiment 3.3.2 (EN); pymorphy3 lemma lexicon (RU)"
+    version = "alt-profanity-check 1.9.1 + vaderSentiment 3.3.2 (EN); toxicity 0.30 CNN + lemma lexicon (RU)"
 
     def __init__(self) -> None:
         from profanity_check import predict_prob
@@ -51,12 +51,18 @@ class TextTone:
 
         self._profanity = predict_prob
         self._vader = SentimentIntensityAnalyzer()
+        self._russian_cnn = None  # loaded on the first Russian text (navec vectors take ~1 s)
 
     def score(self, texts: list[str], language: str) -> list[ToneScores]:
         if not texts:
             return []
         if language == "ru":
-            return [self._russian(t) for t in texts]
+            if self._russian_cnn is None:
+                from edcontrol.models.toxicity_ru import RussianToxicity
+
+                self._russian_cnn = RussianToxicity()
+            probs = self._russian_cnn.predict(texts)
+            return [self._russian(t, float(p)) for t, p in zip(texts, probs, strict=True)]
         probs = self._profanity(texts) if language == "en" else [0.0] * len(texts)
         out = []
         for text, p in zip(texts, probs, strict=True):
@@ -67,11 +73,11 @@ class TextTone:
             out.append(ToneScores(hostility, sentiment, flagged))
         return out
 
-    def _russian(self, text: str) -> ToneScores:
+    def _russian(self, text: str, cnn: float) -> ToneScores:
         morph = _morph()
         flagged = []
         for token in _TOKEN.findall(text.lower()):
             lemmas = {p.normal_form.replace("ё", "е") for p in morph.parse(token)[:2]}
             if lemmas & {w.replace("ё", "е") for w in _RU_INSULT_LEMMAS}:
                 flagged.append(token)
-        return ToneScores(0.9 if flagged else 0.0, None, tuple(flagged))
+        return ToneScores(max(cnn, 0.9 if flagged else 0.0), None, tuple(flagged))
