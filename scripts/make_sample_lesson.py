@@ -54,15 +54,23 @@ def main() -> None:
     ap.add_argument("-o", "--output", type=Path, default=ROOT / "samples" / "sample_lesson.mp4")
     args = ap.parse_args()
     parts = [np.zeros(8000, np.float32)]
+    spans: list[tuple[int, float, float]] = []  # (tile, start, end): only the speaker's lips move
+    t = 0.5
     for who, text in DIALOGUE:
-        parts += [speak(text, who, "stupid" in text), np.zeros(12000, np.float32)]
+        line = speak(text, who, "stupid" in text)
+        spans.append((0 if who == "teacher" else 1, t, t + len(line) / 16000))
+        parts += [line, np.zeros(12000, np.float32)]
+        t += len(line) / 16000 + 0.75
     audio = np.concatenate(parts)
     seconds = len(audio) / 16000
     clips = [
         [f.image for f in iter_frames(args.grid / c, fps=25.0, max_side=None, skip_nonref=False)]
         for c in (TEACHER, STUDENT)
     ]
-    frames = call_layout_frames(clips, seconds, 25.0, size=(960, 400))
+    def talking(person: int, at: float) -> bool:
+        return any(p == person and a <= at < b for p, a, b in spans)
+
+    frames = call_layout_frames(clips, seconds, 25.0, size=(960, 400), talking=talking)
     write_video(args.output, frames, fps=25.0, audio=audio, audio_rate=16000, options={"crf": "32"})
     print(f"wrote {args.output} ({args.output.stat().st_size} bytes, {seconds:.1f} s)", file=sys.stderr)
 

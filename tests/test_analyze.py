@@ -135,3 +135,8 @@ def test_sample_lesson_has_teacher_and_student_and_the_rude_turn(tmp_path):
     assert rude and {m.speaker_id for m in rude} == {"S1"}
     assert {m.kind for m in rude} >= {"raised_voice"}
     assert all(24.0 - 1.0 <= m.start_s for m in a.moments)
+    # faces and voices linked by lip motion; the teacher (left tile, talks most, opens the lesson)
+    left, right = sorted(report.persons, key=lambda p: p.typical_box[0])
+    assert (left.speaker_id, right.speaker_id) == ("S1", "S2")
+    assert (left.role, right.role) == ("teacher", "student")
+    assert {s.id: s.person_id for s in a.speakers} == {"S1": left.id, "S2": right.id}

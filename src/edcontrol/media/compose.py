@@ -7,7 +7,7 @@ media (H.264, VP8/VP9, MPEG-1 ...) the same way, so the encoding details live in
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from fractions import Fraction
 
 import av
@@ -119,11 +119,13 @@ def call_layout_frames(
     fps: float = 25.0,
     size: tuple[int, int] = (1280, 720),
     swap_at: float | None = None,
+    talking: Callable[[int, float], bool] | None = None,
 ) -> Iterable[np.ndarray]:
     """A gallery-view call: one tile per person's clip, looped ping-pong, on a dark canvas.
 
     ``swap_at`` (seconds) swaps the first two tiles' places from then on, as when a call app
-    re-orders its gallery. Frames are generated lazily so hours-long lessons never sit in memory.
+    re-orders its gallery. ``talking(person, t)`` False freezes that person's tile (a listener
+    whose lips do not move). Frames are generated lazily so hours-long lessons never sit in memory.
     """
     import cv2
 
@@ -141,7 +143,7 @@ def call_layout_frames(
         frame = canvas.copy()
         for slot, person in enumerate(order):
             clip = resized[person]
-            k = i % (2 * len(clip))
+            k = i % (2 * len(clip)) if talking is None or talking(person, i / fps) else 0
             img = clip[k] if k < len(clip) else clip[2 * len(clip) - 1 - k]
             frame[top : top + tile_h, slot * tile_w : (slot + 1) * tile_w] = img
         yield frame

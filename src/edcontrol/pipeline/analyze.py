@@ -25,6 +25,7 @@ from edcontrol.models.face_identity import FaceIdentity
 from edcontrol.models.types import EXPRESSIONS
 from edcontrol.pipeline.audio_track import AudioTrackConfig, analyze_audio
 from edcontrol.pipeline.config import FaceTrackConfig
+from edcontrol.pipeline.fusion import link_speakers, lip_activity, teacher_speaker
 from edcontrol.pipeline.moments import baselines, find_moments, intensity_series
 from edcontrol.pipeline.observations import FrameFaceAnalyzer
 from edcontrol.pipeline.persons import PersonTracks, group_tracks
@@ -141,6 +142,35 @@ def _box_near(group: PersonTracks, t: float) -> list[float]:
     return [round(o.box.x, 1), round(o.box.y, 1), round(o.box.w, 1), round(o.box.h, 1)]
 
 
+def _fuse(persons: list[rs.Person], audio: rs.AudioInfo, lips: dict[str, np.ndarray], n_sec: int) -> None:
+    """Link voices to faces and set roles (see pipeline/fusion.py); fills both sides of the link."""
+    speaking = {}
+    for s in audio.speakers:
+        v = np.array(s.timeline.speaking[:n_sec] + [0.0] * max(0, n_sec - len(s.timeline.speaking)), dtype=float)
+        speaking[s.id] = v
+    links = link_speakers(lips, speaking)
+    by_id = {p.id: p for p in persons}
+    for s in audio.speakers:
+        s.person_id = links.get(s.id)
+        if s.person_id:
+            by_id[s.person_id].speaker_id = s.id
+    teacher = teacher_speaker(
+        {s.id: s.metrics.talk_share for s in audio.speakers},
+        {s.id: s.metrics.questions for s in audio.speakers},
+        audio.turns[0].speaker_id if audio.turns else None,
+    )
+    if teacher is None:
+        return
+    for s in audio.speakers:
+        s.role = "teacher" if s.id == teacher else "student"
+        if s.person_id:
+            by_id[s.person_id].role = s.role
+    if any(p.role == "teacher" for p in persons):
+        for p in persons:
+            if p.role == "unknown":
+                p.role = "student"
+
+
 def analyze_video(
     path: str | Path,
     config: FaceTrackConfig | None = None,
@@ -228,9 +258,14 @@ def analyze_video(
         else np.zeros(n_sec)
     )
     persons, moments = [], []
+    lips: dict[str, np.ndarray] = {}
     for g in groups:
-        series = build_series([o for t in g.tracks for o in t.observations], counts, config)
-        persons.append(_person(g, series, config))
+        obs = [o for t in g.tracks for o in t.observations]
+        series = build_series(obs, counts, config)
+        person = _person(g, series, config)
+        lips[g.id] = lip_activity(obs, n_sec)
+        person.timeline.lip_activity = _clean(lips[g.id], 4)
+        persons.append(person)
         for m in find_moments(series, config):
             moments.append(
                 rs.FacialMoment(
@@ -248,6 +283,8 @@ def analyze_video(
                 )
             )
     moments.sort(key=lambda m: (m.start_s, m.person_id))
+    if audio_info is not None:
+        _fuse(persons, audio_info, lips, n_sec)
     for i, m in enumerate(moments, start=1):
         m.id = f"M{i}"
     if info.has_video and not persons:

@@ -75,6 +75,9 @@ class PersonTimeline(_Model):
     head_pitch_deg: list[float | None]
     eye_openness: list[float | None]
     mouth_openness: list[float | None]
+    lip_activity: list[float | None] = Field(
+        default_factory=list, description="mean change of mouth opening between samples: talking shows here"
+    )
     looking_away: list[float | None] = Field(
         description="share of samples with the head turned away (|yaw| > 30 or pitch > 25)"
     )
@@ -95,6 +98,7 @@ class PersonSummary(_Model):
 class Person(_Model):
     id: str = Field(pattern=r"^P\d+$")
     role: Literal["teacher", "student", "unknown"] = "unknown"
+    speaker_id: str | None = Field(default=None, description="the voice (S..) linked to this face by lip motion")
     first_seen_s: float
     last_seen_s: float
     face_tracks: int = Field(description="face tracks merged into this person (re-identified by face embedding)")
