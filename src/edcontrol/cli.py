@@ -143,6 +143,42 @@ def cmd_schema(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from edcontrol.service.api import create_app
+    from edcontrol.service.settings import Settings
+
+    settings = Settings()
+    print(
+        f"EdControl API on http://{args.host}:{args.port}  (data: {settings.data_dir}, "
+        f"worker: {'embedded' if settings.embedded_worker else 'external'})",
+        file=sys.stderr,
+    )
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="warning")
+    return 0
+
+
+def cmd_tenant_create(args: argparse.Namespace) -> int:
+    import secrets
+
+    from edcontrol.service.settings import Settings
+    from edcontrol.service.store import Tenant, hash_key, make_sessions
+
+    settings = Settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    sessions = make_sessions(settings.db_url)
+    key = secrets.token_urlsafe(32)
+    with sessions() as s:
+        t = Tenant(
+            name=args.name, key_hash=hash_key(key), compliance_mode=args.compliance, retention_days=args.retention_days
+        )
+        s.add(t)
+        s.commit()
+        print(json.dumps({"id": t.id, "name": t.name, "api_key": key, "compliance_mode": t.compliance_mode}))
+    return 0
+
+
 def _positive_float(text: str) -> float:
     try:
         value = float(text)
@@ -179,6 +215,17 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--data", default=str(DEFAULT_DATA), help=f"data folder (default {DEFAULT_DATA})")
     e.add_argument("-q", "--quiet", action="store_true")
     e.set_defaults(func=cmd_eval)
+    sv = sub.add_parser("serve", help="run the REST API with its embedded worker")
+    sv.add_argument("--host", default="127.0.0.1")
+    sv.add_argument("--port", type=int, default=8000)
+    sv.set_defaults(func=cmd_serve)
+    tn = sub.add_parser("tenant", help="manage tenants (schools)")
+    tsub = tn.add_subparsers(dest="tenant_command", required=True)
+    tc = tsub.add_parser("create", help="create a tenant and print its API key (shown once)")
+    tc.add_argument("name")
+    tc.add_argument("--compliance", action="store_true", help="emotion inference off for this tenant")
+    tc.add_argument("--retention-days", type=int)
+    tc.set_defaults(func=cmd_tenant_create)
     s = sub.add_parser("schema", help="print or write the LessonReport JSON Schema")
     s.add_argument("-o", "--output")
     s.set_defaults(func=cmd_schema)

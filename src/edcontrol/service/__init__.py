@@ -1,0 +1,1 @@
+"""The service: REST API, job store and workers around ``analyze_video``."""

@@ -1,0 +1,271 @@
+"""REST API for the school's LMS (FastAPI). Every lesson query is scoped by the caller's tenant:
+another tenant's lesson is indistinguishable from a missing one (404)."""
+
+from __future__ import annotations
+
+import csv
+import hmac
+import io
+import json
+import re
+import secrets
+from contextlib import asynccontextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import Depends, FastAPI, File, Form, Header, HTTPException, Query, Request, UploadFile
+from fastapi.responses import JSONResponse, PlainTextResponse
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from edcontrol.errors import InputError
+from edcontrol.media.probe import probe
+from edcontrol.service.jobs import EmbeddedWorker
+from edcontrol.service.settings import Settings
+from edcontrol.service.storage import Storage, UploadTooLarge
+from edcontrol.service.store import Lesson, Tenant, hash_key, make_sessions, new_id
+
+
+class TenantIn(BaseModel):
+    name: str = Field(min_length=1, max_length=200)
+    compliance_mode: bool = False
+    retention_days: int | None = Field(default=None, ge=1, le=3650)
+
+
+class TenantOut(BaseModel):
+    id: str
+    name: str
+    compliance_mode: bool
+    api_key: str = Field(description="shown once; only its hash is stored")
+
+
+class LessonOut(BaseModel):
+    id: str
+    status: str
+    stage: str
+    progress: int
+    error: str | None
+    file_name: str
+    lms_lesson_id: str | None
+    teacher_id: str | None
+    teacher_name: str | None
+    students: list[str]
+    language: str | None
+    compliance_mode: bool
+    duration_s: float | None
+    persons: int | None
+    moments: int | None
+    created_at: datetime
+    updated_at: datetime
+
+
+def _out(lesson: Lesson) -> LessonOut:
+    return LessonOut(**{k: getattr(lesson, k) for k in LessonOut.model_fields})
+
+
+def safe_display_name(name: str | None) -> str:
+    """The uploaded name is only ever displayed: strip paths and control characters, bound its length."""
+    base = re.split(r"[\\\\/]", name or "")[-1]
+    base = "".join(ch for ch in base if ch.isprintable())
+    return base[:200] or "upload"
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    sessions: sessionmaker = make_sessions(settings.db_url)
+    storage = Storage(settings.storage_dir)
+    worker = EmbeddedWorker(sessions, settings) if settings.embedded_worker else None
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):  # type: ignore[no-untyped-def]
+        if worker is not None:
+            worker.start()
+        yield
+        if worker is not None:
+            worker.stop()
+
+    app = FastAPI(
+        title="EdControl",
+        version="0.1.0",
+        lifespan=lifespan,
+        description="Lesson analytics for the school's LMS: upload, progress, reports.",
+    )
+    app.state.sessions, app.state.settings, app.state.worker = sessions, settings, worker
+
+    def db() -> Session:
+        with sessions() as s:
+            yield s  # type: ignore[misc]
+
+    def tenant(x_api_key: Annotated[str | None, Header()] = None, s: Session = Depends(db)) -> Tenant:
+        if not x_api_key:
+            raise HTTPException(401, "missing X-API-Key header")
+        found = s.scalar(select(Tenant).where(Tenant.key_hash == hash_key(x_api_key)))
+        if found is None:
+            raise HTTPException(401, "unknown API key")
+        return found
+
+    def lesson_of(lesson_id: str, t: Tenant, s: Session) -> Lesson:
+        lesson = s.scalar(select(Lesson).where(Lesson.id == lesson_id, Lesson.tenant_id == t.id))
+        if lesson is None:
+            raise HTTPException(404, "lesson not found")
+        return lesson
+
+    @app.get("/v1/health")
+    def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.post("/v1/tenants", status_code=201, response_model=TenantOut)
+    def create_tenant(
+        body: TenantIn, x_admin_key: Annotated[str | None, Header()] = None, s: Session = Depends(db)
+    ) -> TenantOut:
+        if not settings.admin_key or not x_admin_key or not hmac.compare_digest(x_admin_key, settings.admin_key):
+            raise HTTPException(403, "admin key required")
+        key = secrets.token_urlsafe(32)
+        t = Tenant(
+            name=body.name,
+            key_hash=hash_key(key),
+            compliance_mode=body.compliance_mode,
+            retention_days=body.retention_days,
+        )
+        s.add(t)
+        s.commit()
+        return TenantOut(id=t.id, name=t.name, compliance_mode=t.compliance_mode, api_key=key)
+
+    @app.post("/v1/lessons", status_code=202, response_model=LessonOut)
+    def submit(
+        request: Request,
+        file: Annotated[UploadFile, File(description="the lesson recording")],
+        consent: Annotated[bool, Form(description="participants consented to the analysis")],
+        lms_lesson_id: Annotated[str | None, Form(max_length=200)] = None,
+        teacher_id: Annotated[str | None, Form(max_length=200)] = None,
+        teacher_name: Annotated[str | None, Form(max_length=200)] = None,
+        students: Annotated[str | None, Form(description="comma-separated names", max_length=2000)] = None,
+        language: Annotated[str | None, Form(pattern=r"^[a-z]{2}$")] = None,
+        compliance_mode: Annotated[bool, Form()] = False,
+        callback_url: Annotated[str | None, Form(pattern=r"^https?://", max_length=2000)] = None,
+        t: Tenant = Depends(tenant),
+        s: Session = Depends(db),
+    ) -> LessonOut:
+        if not consent:
+            raise HTTPException(400, "consent is required to analyse a lesson")
+        declared = int(request.headers.get("content-length") or 0)
+        if declared > settings.max_upload_bytes + 1_000_000:
+            raise HTTPException(413, f"upload exceeds the limit of {settings.max_upload_bytes} bytes")
+        lesson_id = new_id()
+        try:
+            path, size = storage.save_upload(t.id, lesson_id, file.file, settings.max_upload_bytes)
+        except UploadTooLarge as exc:
+            raise HTTPException(413, str(exc)) from None
+        if size == 0:
+            storage.delete_lesson(t.id, lesson_id)
+            raise HTTPException(400, "the uploaded file is empty")
+        try:
+            info = probe(path)
+            if not info.has_video and not info.has_audio:
+                raise InputError("no audio or video stream")
+        except InputError as exc:
+            storage.delete_lesson(t.id, lesson_id)
+            raise HTTPException(400, f"not a usable recording: {exc}") from None
+        lesson = Lesson(
+            id=lesson_id,
+            tenant_id=t.id,
+            lms_lesson_id=lms_lesson_id,
+            teacher_id=teacher_id,
+            teacher_name=teacher_name,
+            students=[x.strip() for x in (students or "").split(",") if x.strip()],
+            language=language,
+            compliance_mode=compliance_mode or t.compliance_mode,
+            callback_url=callback_url,
+            file_name=safe_display_name(file.filename),
+            media_path=str(path),
+            size_bytes=size,
+        )
+        s.add(lesson)
+        s.commit()
+        return _out(lesson)
+
+    @app.get("/v1/lessons", response_model=list[LessonOut])
+    def list_lessons(
+        teacher_id: str | None = None,
+        status: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: Annotated[int, Query(ge=1, le=500)] = 100,
+        t: Tenant = Depends(tenant),
+        s: Session = Depends(db),
+    ) -> list[LessonOut]:
+        q = select(Lesson).where(Lesson.tenant_id == t.id)
+        if teacher_id:
+            q = q.where(Lesson.teacher_id == teacher_id)
+        if status:
+            q = q.where(Lesson.status == status)
+        if since:
+            q = q.where(Lesson.created_at >= since)
+        if until:
+            q = q.where(Lesson.created_at <= until)
+        return [_out(x) for x in s.scalars(q.order_by(Lesson.created_at.desc()).limit(limit))]
+
+    @app.get("/v1/lessons/{lesson_id}", response_model=LessonOut)
+    def get_lesson(lesson_id: str, t: Tenant = Depends(tenant), s: Session = Depends(db)) -> LessonOut:
+        return _out(lesson_of(lesson_id, t, s))
+
+    def _report(lesson: Lesson) -> dict:
+        if lesson.status != "done" or not lesson.report_path:
+            raise HTTPException(409, f"report not ready: lesson is {lesson.status}")
+        return json.loads(Path(lesson.report_path).read_text(encoding="utf-8"))
+
+    @app.get("/v1/lessons/{lesson_id}/report")
+    def get_report(lesson_id: str, t: Tenant = Depends(tenant), s: Session = Depends(db)) -> JSONResponse:
+        return JSONResponse(_report(lesson_of(lesson_id, t, s)))
+
+    @app.get("/v1/lessons/{lesson_id}/moments.csv", response_class=PlainTextResponse)
+    def get_moments_csv(lesson_id: str, t: Tenant = Depends(tenant), s: Session = Depends(db)) -> PlainTextResponse:
+        report = _report(lesson_of(lesson_id, t, s))
+        buf = io.StringIO()
+        w = csv.writer(buf)
+        w.writerow(
+            ["id", "modality", "who", "kind", "start_s", "end_s", "peak_s", "intensity", "confidence", "evidence"]
+        )
+        for m in report["moments"]:
+            w.writerow(
+                [
+                    m["id"],
+                    "face",
+                    m["person_id"],
+                    m["emotion"],
+                    m["start_s"],
+                    m["end_s"],
+                    m["peak_s"],
+                    m["intensity"],
+                    m["confidence"],
+                    "",
+                ]
+            )
+        for m in (report.get("audio") or {}).get("moments", []):
+            w.writerow(
+                [
+                    m["id"],
+                    m["modality"],
+                    m["speaker_id"],
+                    m["kind"],
+                    m["start_s"],
+                    m["end_s"],
+                    m["peak_s"],
+                    m["intensity"],
+                    m["confidence"],
+                    m["transcript_excerpt"],
+                ]
+            )
+        return PlainTextResponse(buf.getvalue(), media_type="text/csv")
+
+    @app.delete("/v1/lessons/{lesson_id}", status_code=204)
+    def delete_lesson(lesson_id: str, t: Tenant = Depends(tenant), s: Session = Depends(db)) -> None:
+        lesson = lesson_of(lesson_id, t, s)
+        storage.delete_lesson(t.id, lesson.id)
+        s.delete(lesson)
+        s.commit()
+
+    return app

@@ -1,0 +1,35 @@
+"""Service configuration from environment variables (12-factor): one place, typed, with safe defaults."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+def _data_dir() -> Path:
+    return Path(os.environ.get("EDCONTROL_DATA", Path.home() / ".local" / "share" / "edcontrol"))
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path = field(default_factory=_data_dir)
+    database_url: str = ""  # default: SQLite file in data_dir
+    max_upload_bytes: int = int(os.environ.get("EDCONTROL_MAX_UPLOAD_BYTES", str(4 * 1024**3)))
+    admin_key: str = os.environ.get("EDCONTROL_ADMIN_KEY", "")
+    asr_model: str | None = os.environ.get("EDCONTROL_ASR_MODEL", "base") or None
+    max_attempts: int = 3
+    lease_s: float = 120.0  # a running job whose worker stopped renewing this long ago is taken over
+    embedded_worker: bool = os.environ.get("EDCONTROL_WORKER", "embedded") == "embedded"
+
+    @property
+    def storage_dir(self) -> Path:
+        return self.data_dir / "storage"
+
+    @property
+    def db_url(self) -> str:
+        return (
+            self.database_url
+            or os.environ.get("EDCONTROL_DATABASE_URL")
+            or f"sqlite:///{self.data_dir / 'edcontrol.db'}"
+        )

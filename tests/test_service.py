@@ -1,0 +1,154 @@
+"""The service through HTTP on the embedded default (SQLite + worker thread): submit -> progress ->
+report, tenant isolation on every lesson route, bad uploads, delete, and a job whose worker died."""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from conftest import SAMPLE
+from edcontrol.service.api import create_app, safe_display_name
+from edcontrol.service.jobs import claim
+from edcontrol.service.settings import Settings
+from edcontrol.service.store import Lesson, now
+
+ADMIN = "admin-secret"
+
+
+@pytest.fixture()
+def service(tmp_path: Path):
+    settings = Settings(data_dir=tmp_path / "data", admin_key=ADMIN, asr_model="tiny.en", max_upload_bytes=5_000_000)
+    app = create_app(settings)
+    with TestClient(app) as client:
+        yield client, settings, app
+
+
+def tenant(client: TestClient, name: str, **kw: object) -> dict[str, str]:
+    r = client.post("/v1/tenants", json={"name": name, **kw}, headers={"X-Admin-Key": ADMIN})
+    assert r.status_code == 201, r.text
+    return {"X-API-Key": r.json()["api_key"]}
+
+
+def submit(client: TestClient, key: dict[str, str], path: Path = SAMPLE, name: str = "lesson.mp4", **form: str):
+    with open(path, "rb") as fh:
+        data = {"consent": "true", "teacher_id": "t-1", "teacher_name": "Ms Smith", "students": "Ann, Bob", **form}
+        return client.post("/v1/lessons", files={"file": (name, fh, "video/mp4")}, data=data, headers=key)
+
+
+def wait_done(client: TestClient, key: dict[str, str], lesson_id: str, timeout: float = 300) -> dict:
+    seen = []
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        st = client.get(f"/v1/lessons/{lesson_id}", headers=key).json()
+        seen.append(st["progress"])
+        if st["status"] in ("done", "failed"):
+            st["seen_progress"] = seen
+            return st
+        time.sleep(0.3)
+    raise AssertionError(f"job did not finish: {seen[-5:]}")
+
+
+def test_submit_progress_report_and_isolation(service):
+    client, settings, _ = service
+    a, b = tenant(client, "School A"), tenant(client, "School B")
+    r = submit(client, a)
+    assert r.status_code == 202, r.text
+    lesson = r.json()
+    assert lesson["status"] == "queued" and lesson["students"] == ["Ann", "Bob"]
+    st = wait_done(client, a, lesson["id"])
+    assert st["status"] == "done", st
+    assert st["progress"] == 100 and st["persons"] == 2 and st["moments"] >= 1
+    assert any(0 < p < 100 for p in st["seen_progress"])  # progress was visible while running
+    report = client.get(f"/v1/lessons/{lesson['id']}/report", headers=a).json()
+    assert report["schema_version"] and len(report["audio"]["speakers"]) == 2
+    csv_text = client.get(f"/v1/lessons/{lesson['id']}/moments.csv", headers=a).text
+    assert csv_text.splitlines()[0].startswith("id,modality,who") and "raised_voice" in csv_text
+    listed = client.get("/v1/lessons", params={"teacher_id": "t-1"}, headers=a).json()
+    assert [x["id"] for x in listed] == [lesson["id"]]
+    # tenant B sees nothing of tenant A, on every lesson route
+    for method, url in [
+        ("GET", f"/v1/lessons/{lesson['id']}"),
+        ("GET", f"/v1/lessons/{lesson['id']}/report"),
+        ("GET", f"/v1/lessons/{lesson['id']}/moments.csv"),
+        ("DELETE", f"/v1/lessons/{lesson['id']}"),
+    ]:
+        assert client.request(method, url, headers=b).status_code == 404, url
+    assert client.get("/v1/lessons", headers=b).json() == []
+    # delete removes the lesson and its files
+    folder = settings.storage_dir
+    assert any(folder.rglob("report.json"))
+    assert client.delete(f"/v1/lessons/{lesson['id']}", headers=a).status_code == 204
+    assert client.get(f"/v1/lessons/{lesson['id']}", headers=a).status_code == 404
+    assert not any(folder.rglob("media")) and not any(folder.rglob("report.json"))
+
+
+def test_auth_and_admin(service):
+    client, _, _ = service
+    assert client.get("/v1/lessons").status_code == 401
+    assert client.get("/v1/lessons", headers={"X-API-Key": "nope"}).status_code == 401
+    assert client.post("/v1/tenants", json={"name": "x"}).status_code == 403
+    assert client.post("/v1/tenants", json={"name": "x"}, headers={"X-Admin-Key": "wrong"}).status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("content", "code", "words"),
+    [
+        (b"", 400, "empty"),
+        (b"not a video at all\n" * 100, 400, "not a usable recording"),
+        (b"\x00" * 6_000_000, 413, "limit"),
+    ],
+)
+def test_bad_uploads_leave_nothing(service, tmp_path, content, code, words):
+    client, settings, _ = service
+    key = tenant(client, "School")
+    bad = tmp_path / "bad.mp4"
+    bad.write_bytes(content)
+    r = submit(client, key, bad, name="../../etc/passwd\n.mp4")
+    assert r.status_code == code and words in r.json()["detail"], r.text
+    assert not [p for p in settings.storage_dir.rglob("*") if p.is_file()]
+    assert client.get("/v1/lessons", headers=key).json() == []
+
+
+def test_consent_required_and_hostile_name_is_only_displayed(service):
+    client, settings, _ = service
+    key = tenant(client, "School")
+    with open(SAMPLE, "rb") as fh:
+        r = client.post("/v1/lessons", files={"file": ("x.mp4", fh)}, data={"consent": "false"}, headers=key)
+    assert r.status_code == 400 and "consent" in r.json()["detail"]
+    r = submit(client, key, name="..\\..\\evil name.mp4")
+    assert r.status_code == 202
+    assert r.json()["file_name"] == "evil name.mp4"
+    assert safe_display_name("../../x\x07\ny.mp4") == "xy.mp4" and safe_display_name("") == "upload"
+    assert {p.name for p in settings.storage_dir.rglob("*") if p.is_file()} == {"media"}
+
+
+def test_job_of_a_dead_worker_is_taken_over(tmp_path):
+    """A job left 'running' by a killed worker (lease expired) is claimed again and completes once."""
+    settings = Settings(data_dir=tmp_path / "d", admin_key=ADMIN, asr_model="tiny.en", embedded_worker=False)
+    app = create_app(settings)
+    with TestClient(app) as client:
+        key = tenant(client, "School")
+        lesson_id = submit(client, key).json()["id"]
+        sessions = app.state.sessions
+        assert claim(sessions, settings) == lesson_id  # a worker takes it ... and dies without finishing
+        assert claim(sessions, settings) is None  # its lease still holds: nobody else runs it
+        with sessions() as s:
+            s.get(Lesson, lesson_id).lease_until = now() - timedelta(seconds=1)
+            s.commit()
+        from edcontrol.service.jobs import EmbeddedWorker
+
+        worker = EmbeddedWorker(sessions, settings)
+        worker.start()
+        try:
+            st = wait_done(client, key, lesson_id)
+        finally:
+            worker.stop()
+            worker.join(timeout=30)
+        assert st["status"] == "done"
+        with sessions() as s:
+            assert s.get(Lesson, lesson_id).attempts == 2
+        assert len(list(settings.storage_dir.rglob("report.json"))) == 1
