@@ -39,6 +39,7 @@ class TenantOut(BaseModel):
     name: str
     compliance_mode: bool
     api_key: str = Field(description="shown once; only its hash is stored")
+    webhook_secret: str = Field(description="verifies X-EdControl-Signature on completion callbacks")
 
 
 class LessonOut(BaseModel):
@@ -57,6 +58,7 @@ class LessonOut(BaseModel):
     duration_s: float | None
     persons: int | None
     moments: int | None
+    webhook_status: str | None
     created_at: datetime
     updated_at: datetime
 
@@ -132,7 +134,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
         s.add(t)
         s.commit()
-        return TenantOut(id=t.id, name=t.name, compliance_mode=t.compliance_mode, api_key=key)
+        return TenantOut(
+            id=t.id, name=t.name, compliance_mode=t.compliance_mode, api_key=key, webhook_secret=t.webhook_secret
+        )
 
     @app.post("/v1/lessons", status_code=202, response_model=LessonOut)
     def submit(

@@ -19,7 +19,8 @@ from sqlalchemy.orm import sessionmaker
 from edcontrol.errors import InputError
 from edcontrol.service.settings import Settings
 from edcontrol.service.storage import Storage
-from edcontrol.service.store import Lesson, now
+from edcontrol.service.store import Lesson, Tenant, now
+from edcontrol.service.webhooks import deliver
 
 log = logging.getLogger("edcontrol.jobs")
 
@@ -138,6 +139,29 @@ def _finish(sessions: sessionmaker, lesson_id: str, status: str, **values: objec
             )
         )
         s.commit()
+        lesson = s.get(Lesson, lesson_id)
+        tenant = s.get(Tenant, lesson.tenant_id) if lesson else None
+        if lesson is None or tenant is None or not lesson.callback_url:
+            return
+        payload = {
+            "event": f"lesson.{status}",
+            "lesson_id": lesson.id,
+            "lms_lesson_id": lesson.lms_lesson_id,
+            "status": status,
+            "error": lesson.error,
+            "persons": lesson.persons,
+            "moments": lesson.moments,
+            "report_url": f"/v1/lessons/{lesson.id}/report" if status == "done" else None,
+        }
+        url, secret = lesson.callback_url, tenant.webhook_secret
+
+    def record(delivered: bool, attempts: int, error: str) -> None:
+        text = f"delivered after {attempts} attempt(s)" if delivered else f"failed after {attempts} attempts: {error}"
+        with sessions() as s:
+            s.execute(update(Lesson).where(Lesson.id == lesson_id).values(webhook_status=text[:200]))
+            s.commit()
+
+    deliver(url, secret, payload, on_result=record)
 
 
 class EmbeddedWorker(threading.Thread):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import secrets
 import uuid
 from datetime import UTC, datetime
 
@@ -35,6 +36,7 @@ class Tenant(Base):
     key_hash: Mapped[str] = mapped_column(String(64), unique=True, index=True)
     compliance_mode: Mapped[bool] = mapped_column(Boolean, default=False)
     retention_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    webhook_secret: Mapped[str] = mapped_column(String(64), default=lambda: secrets.token_hex(32))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
 
 
@@ -62,6 +64,7 @@ class Lesson(Base):
     duration_s: Mapped[float | None] = mapped_column(Float, nullable=True)
     persons: Mapped[int | None] = mapped_column(Integer, nullable=True)
     moments: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    webhook_status: Mapped[str | None] = mapped_column(String(200), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now, index=True)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now, onupdate=now)
 
