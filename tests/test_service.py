@@ -197,3 +197,36 @@ def test_webhook_is_signed_and_retried(service):
         assert "delivered after 3" in client.get(f"/v1/lessons/{lesson_id}", headers=key).json()["webhook_status"]
     finally:
         server.shutdown()
+
+
+def test_teacher_summary_role_override_and_retention(service):
+    from edcontrol.service.retention import purge
+    from edcontrol.service.storage import Storage
+
+    client, settings, app = service
+    key = tenant(client, "School", retention_days=30)
+    lesson_id = submit(client, key).json()["id"]
+    assert wait_done(client, key, lesson_id)["status"] == "done"
+    summary = client.get("/v1/teachers/t-1/summary", headers=key).json()
+    assert summary["lessons"] == 1 and summary["teacher_name"] == "Ms Smith"
+    assert summary["moments_per_hour"] > 0 and summary["trend"][0]["lessons"] == 1
+    assert client.get("/v1/teachers/nobody/summary", headers=key).status_code == 404
+    # the left person is the teacher; a manager says otherwise and the linked voice follows
+    r = client.put(f"/v1/lessons/{lesson_id}/persons/P1/role", json={"role": "student"}, headers=key)
+    assert r.status_code == 200
+    report = client.get(f"/v1/lessons/{lesson_id}/report", headers=key).json()
+    p1 = next(p for p in report["persons"] if p["id"] == "P1")
+    assert p1["role"] == "student"
+    assert next(s for s in report["audio"]["speakers"] if s["id"] == p1["speaker_id"])["role"] == "student"
+    assert (
+        client.put(f"/v1/lessons/{lesson_id}/persons/P9/role", json={"role": "student"}, headers=key).status_code == 404
+    )
+    # retention: nothing is young enough to go ... until the lesson is 31 days old
+    sessions, storage = app.state.sessions, Storage(settings.storage_dir)
+    assert purge(sessions, storage) == 0
+    with sessions() as s:
+        s.get(Lesson, lesson_id).created_at = now() - timedelta(days=31)
+        s.commit()
+    assert purge(sessions, storage) == 1
+    assert client.get(f"/v1/lessons/{lesson_id}", headers=key).status_code == 404
+    assert not [p for p in settings.storage_dir.rglob("*") if p.is_file()]

@@ -179,6 +179,18 @@ def cmd_tenant_create(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_purge(args: argparse.Namespace) -> int:
+    from edcontrol.service.retention import purge
+    from edcontrol.service.settings import Settings
+    from edcontrol.service.storage import Storage
+    from edcontrol.service.store import make_sessions
+
+    settings = Settings()
+    n = purge(make_sessions(settings.db_url), Storage(settings.storage_dir))
+    print(json.dumps({"purged_lessons": n}))
+    return 0
+
+
 def _positive_float(text: str) -> float:
     try:
         value = float(text)
@@ -226,6 +238,8 @@ def build_parser() -> argparse.ArgumentParser:
     tc.add_argument("--compliance", action="store_true", help="emotion inference off for this tenant")
     tc.add_argument("--retention-days", type=int)
     tc.set_defaults(func=cmd_tenant_create)
+    pg = sub.add_parser("purge", help="delete lessons older than each tenant's retention period")
+    pg.set_defaults(func=cmd_purge)
     s = sub.add_parser("schema", help="print or write the LessonReport JSON Schema")
     s.add_argument("-o", "--output")
     s.set_defaults(func=cmd_schema)

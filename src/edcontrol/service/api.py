@@ -12,7 +12,7 @@ import secrets
 from contextlib import asynccontextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import Depends, FastAPI, File, Form, Header, HTTPException, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, PlainTextResponse
@@ -40,6 +40,10 @@ class TenantOut(BaseModel):
     compliance_mode: bool
     api_key: str = Field(description="shown once; only its hash is stored")
     webhook_secret: str = Field(description="verifies X-EdControl-Signature on completion callbacks")
+
+
+class RoleIn(BaseModel):
+    role: Literal["teacher", "student", "unknown"]
 
 
 class LessonOut(BaseModel):
@@ -264,6 +268,60 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 ]
             )
         return PlainTextResponse(buf.getvalue(), media_type="text/csv")
+
+    @app.get("/v1/teachers/{teacher_id}/summary")
+    def teacher_summary(teacher_id: str, t: Tenant = Depends(tenant), s: Session = Depends(db)) -> dict:
+        """Aggregates over a teacher's finished lessons: count, hours, moments per hour, trend by month."""
+        done = s.scalars(
+            select(Lesson)
+            .where(Lesson.tenant_id == t.id, Lesson.teacher_id == teacher_id, Lesson.status == "done")
+            .order_by(Lesson.created_at)
+        ).all()
+        if not done:
+            raise HTTPException(404, "no finished lessons for this teacher")
+        hours = sum((x.duration_s or 0.0) for x in done) / 3600
+        months: dict[str, list[Lesson]] = {}
+        for x in done:
+            months.setdefault(x.created_at.strftime("%Y-%m"), []).append(x)
+        trend = [
+            {
+                "month": m,
+                "lessons": len(xs),
+                "moments_per_hour": round(
+                    sum(x.moments or 0 for x in xs) / max(sum(x.duration_s or 0 for x in xs) / 3600, 1e-9), 2
+                ),
+            }
+            for m, xs in sorted(months.items())
+        ]
+        return {
+            "teacher_id": teacher_id,
+            "teacher_name": done[-1].teacher_name,
+            "lessons": len(done),
+            "hours": round(hours, 3),
+            "moments": sum(x.moments or 0 for x in done),
+            "moments_per_hour": round(sum(x.moments or 0 for x in done) / max(hours, 1e-9), 2),
+            "trend": trend,
+        }
+
+    @app.put("/v1/lessons/{lesson_id}/persons/{person_id}/role")
+    def override_role(
+        lesson_id: str, person_id: str, body: RoleIn, t: Tenant = Depends(tenant), s: Session = Depends(db)
+    ) -> dict:
+        """A manager corrects a role; the report keeps the override (and its linked speaker follows)."""
+        lesson = lesson_of(lesson_id, t, s)
+        report = _report(lesson)
+        people = {p["id"]: p for p in report["persons"]}
+        speakers = {sp["id"]: sp for sp in (report.get("audio") or {}).get("speakers", [])}
+        target = people.get(person_id) or speakers.get(person_id)
+        if target is None:
+            raise HTTPException(404, "no such person or speaker in this lesson")
+        target["role"] = body.role
+        linked = target.get("speaker_id") or target.get("person_id")
+        for other in (speakers.get(linked or ""), people.get(linked or "")):
+            if other is not None:
+                other["role"] = body.role
+        storage.write_report(t.id, lesson.id, json.dumps(report, indent=1))
+        return {"lesson_id": lesson.id, "id": person_id, "role": body.role}
 
     @app.delete("/v1/lessons/{lesson_id}", status_code=204)
     def delete_lesson(lesson_id: str, t: Tenant = Depends(tenant), s: Session = Depends(db)) -> None:
