@@ -3,7 +3,9 @@ report, tenant isolation on every lesson route, bad uploads, delete, and a job w
 
 from __future__ import annotations
 
+import os
 import time
+import uuid
 from datetime import timedelta
 from pathlib import Path
 
@@ -17,11 +19,51 @@ from edcontrol.service.settings import Settings
 from edcontrol.service.store import Lesson, now
 
 ADMIN = "admin-secret"
+PG_ADMIN = os.environ.get("EDCONTROL_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+@pytest.fixture()
+def pg_database():
+    """A fresh PostgreSQL database for one test (scripts/services.sh makes sure the server answers)."""
+    import psycopg
+
+    name = f"edcontrol_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=5) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    yield PG_ADMIN.replace("postgresql://", "postgresql+psycopg://").rsplit("/", 1)[0] + f"/{name}"
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_db_url(request, tmp_path):
+    if request.param == "sqlite":
+        return ""
+    return request.getfixturevalue("pg_database")
+
+
+def make_settings(tmp_path: Path, db_url: str = "", **kw: object) -> Settings:
+    return Settings(
+        data_dir=tmp_path / "data",
+        database_url=db_url,
+        admin_key=ADMIN,
+        asr_model="tiny.en",
+        max_upload_bytes=5_000_000,
+        **kw,
+    )  # type: ignore[arg-type]
 
 
 @pytest.fixture()
 def service(tmp_path: Path):
-    settings = Settings(data_dir=tmp_path / "data", admin_key=ADMIN, asr_model="tiny.en", max_upload_bytes=5_000_000)
+    settings = make_settings(tmp_path)
+    app = create_app(settings)
+    with TestClient(app) as client:
+        yield client, settings, app
+
+
+@pytest.fixture()
+def service_any_db(tmp_path: Path, any_db_url: str):
+    settings = make_settings(tmp_path, any_db_url)
     app = create_app(settings)
     with TestClient(app) as client:
         yield client, settings, app
@@ -52,8 +94,9 @@ def wait_done(client: TestClient, key: dict[str, str], lesson_id: str, timeout: 
     raise AssertionError(f"job did not finish: {seen[-5:]}")
 
 
-def test_submit_progress_report_and_isolation(service):
-    client, settings, _ = service
+def test_submit_progress_report_and_isolation(service_any_db):
+    client, settings, app = service_any_db
+    assert app.state.sessions.kw["bind"].dialect.name in ("sqlite", "postgresql")
     a, b = tenant(client, "School A"), tenant(client, "School B")
     r = submit(client, a)
     assert r.status_code == 202, r.text
@@ -126,9 +169,9 @@ def test_consent_required_and_hostile_name_is_only_displayed(service):
     assert {p.name for p in settings.storage_dir.rglob("*") if p.is_file()} == {"media"}
 
 
-def test_job_of_a_dead_worker_is_taken_over(tmp_path):
+def test_job_of_a_dead_worker_is_taken_over(tmp_path, any_db_url):
     """A job left 'running' by a killed worker (lease expired) is claimed again and completes once."""
-    settings = Settings(data_dir=tmp_path / "d", admin_key=ADMIN, asr_model="tiny.en", embedded_worker=False)
+    settings = make_settings(tmp_path, any_db_url, embedded_worker=False)
     app = create_app(settings)
     with TestClient(app) as client:
         key = tenant(client, "School")
