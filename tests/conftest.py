@@ -15,6 +15,7 @@ ROOT = Path(__file__).resolve().parents[1]
 EVAL = Path(os.environ.get("EDCONTROL_EVAL_DATA", ROOT.parent / "shared" / "eval"))
 GRID = EVAL / "av_en_grid_talking_heads_lipnet" / "video"
 SAMPLE = ROOT / "samples" / "sample_lesson.mp4"
+PG_ADMIN = os.environ.get("EDCONTROL_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -40,3 +41,18 @@ def grid_clip():
 @pytest.fixture(scope="session")
 def media_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("media")
+
+
+@pytest.fixture()
+def pg_database():
+    """A fresh PostgreSQL database for one test (scripts/services.sh makes sure the server answers)."""
+    import uuid
+
+    import psycopg
+
+    name = f"edcontrol_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=5) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    yield PG_ADMIN.replace("postgresql://", "postgresql+psycopg://").rsplit("/", 1)[0] + f"/{name}"
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

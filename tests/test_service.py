@@ -3,9 +3,7 @@ report, tenant isolation on every lesson route, bad uploads, delete, and a job w
 
 from __future__ import annotations
 
-import os
 import time
-import uuid
 from datetime import timedelta
 from pathlib import Path
 
@@ -19,20 +17,6 @@ from edcontrol.service.settings import Settings
 from edcontrol.service.store import Lesson, now
 
 ADMIN = "admin-secret"
-PG_ADMIN = os.environ.get("EDCONTROL_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
-
-
-@pytest.fixture()
-def pg_database():
-    """A fresh PostgreSQL database for one test (scripts/services.sh makes sure the server answers)."""
-    import psycopg
-
-    name = f"edcontrol_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=5) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    yield PG_ADMIN.replace("postgresql://", "postgresql+psycopg://").rsplit("/", 1)[0] + f"/{name}"
-    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -179,6 +179,14 @@ def cmd_tenant_create(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_worker(args: argparse.Namespace) -> int:
+    from edcontrol.service.celery_worker import run_worker
+    from edcontrol.service.settings import Settings
+
+    run_worker(Settings())
+    return 0
+
+
 def cmd_purge(args: argparse.Namespace) -> int:
     from edcontrol.service.retention import purge
     from edcontrol.service.settings import Settings
@@ -238,6 +246,8 @@ def build_parser() -> argparse.ArgumentParser:
     tc.add_argument("--compliance", action="store_true", help="emotion inference off for this tenant")
     tc.add_argument("--retention-days", type=int)
     tc.set_defaults(func=cmd_tenant_create)
+    wk = sub.add_parser("worker", help="run a Celery worker (EDCONTROL_BROKER_URL, EDCONTROL_DATABASE_URL)")
+    wk.set_defaults(func=cmd_worker)
     pg = sub.add_parser("purge", help="delete lessons older than each tenant's retention period")
     pg.set_defaults(func=cmd_purge)
     s = sub.add_parser("schema", help="print or write the LessonReport JSON Schema")

@@ -84,6 +84,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     sessions: sessionmaker = make_sessions(settings.db_url)
     storage = Storage(settings.storage_dir)
     worker = EmbeddedWorker(sessions, settings) if settings.embedded_worker else None
+    celery_app = None
+    if not settings.embedded_worker:
+        from edcontrol.service.celery_worker import make_celery
+
+        celery_app = make_celery(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):  # type: ignore[no-untyped-def]
@@ -193,6 +198,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
         s.add(lesson)
         s.commit()
+        if celery_app is not None:
+            from edcontrol.service.celery_worker import dispatch
+
+            dispatch(celery_app, lesson.id)
         return _out(lesson)
 
     @app.get("/v1/lessons", response_model=list[LessonOut])

@@ -25,6 +25,37 @@ from edcontrol.service.webhooks import deliver
 log = logging.getLogger("edcontrol.jobs")
 
 
+def _runnable(t):  # type: ignore[no-untyped-def]
+    return or_(Lesson.status == "queued", (Lesson.status == "running") & (Lesson.lease_until < t))
+
+
+def claim_id(lesson_id: str, sessions: sessionmaker, settings: Settings) -> bool:
+    """Claim one given job (a Celery task's); False when it is done, or another worker holds it."""
+    with sessions() as s:
+        t = now()
+        res = s.execute(
+            update(Lesson)
+            .where(Lesson.id == lesson_id)
+            .where(_runnable(t))
+            .values(
+                status="running",
+                stage="starting",
+                attempts=Lesson.attempts + 1,
+                lease_until=t + timedelta(seconds=settings.lease_s),
+                updated_at=t,
+            )
+        )
+        s.commit()
+        return res.rowcount == 1
+
+
+def orphaned(sessions: sessionmaker) -> list[str]:
+    """Jobs whose worker stopped renewing the lease (killed, machine lost): to be dispatched again."""
+    with sessions() as s:
+        t = now()
+        return list(s.scalars(select(Lesson.id).where(Lesson.status == "running", Lesson.lease_until < t)))
+
+
 def claim(sessions: sessionmaker, settings: Settings) -> str | None:
     """Take the oldest runnable job; returns its id, or None when there is nothing to do."""
     with sessions() as s:

@@ -19,8 +19,10 @@ class Settings:
     admin_key: str = os.environ.get("EDCONTROL_ADMIN_KEY", "")
     asr_model: str | None = os.environ.get("EDCONTROL_ASR_MODEL", "base") or None
     max_attempts: int = 3
-    lease_s: float = 120.0  # a running job whose worker stopped renewing this long ago is taken over
+    lease_s: float = float(os.environ.get("EDCONTROL_LEASE_S", "120"))  # unrenewed this long: taken over
     embedded_worker: bool = os.environ.get("EDCONTROL_WORKER", "embedded") == "embedded"
+    broker_url: str = os.environ.get("EDCONTROL_BROKER_URL", "redis://127.0.0.1:6379/0")
+    queue: str = os.environ.get("EDCONTROL_QUEUE", "edcontrol")
 
     @property
     def storage_dir(self) -> Path:
