@@ -257,3 +257,23 @@ def test_teacher_summary_role_override_and_retention(service):
     assert purge(sessions, storage) == 1
     assert client.get(f"/v1/lessons/{lesson_id}", headers=key).status_code == 404
     assert not [p for p in settings.storage_dir.rglob("*") if p.is_file()]
+
+
+def test_committed_openapi_is_current():
+    from edcontrol.service.openapi import committed_openapi_text, openapi_text
+
+    assert committed_openapi_text() == openapi_text(), "run `edcontrol openapi -o src/edcontrol/service/openapi.json`"
+
+
+def test_compliance_tenant_gets_no_emotion_inference(service):
+    client, _, _ = service
+    key = tenant(client, "EU School", compliance_mode=True)
+    lesson = submit(client, key).json()
+    assert lesson["compliance_mode"] is True
+    assert wait_done(client, key, lesson["id"])["status"] == "done"
+    report = client.get(f"/v1/lessons/{lesson['id']}/report", headers=key).json()
+    assert report["settings"]["emotion_inference"] is False
+    assert report["moments"] == [] and all(p["timeline"]["expression"] == {} for p in report["persons"])
+    assert all(s["timeline"]["speech_emotion"] == {} for s in report["audio"]["speakers"])
+    assert not [m for m in report["audio"]["moments"] if m["kind"] == "angry_speech"]
+    assert {"face_expression", "speech_emotion"}.isdisjoint({m["task"] for m in report["models"]})

@@ -132,6 +132,17 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_openapi(args: argparse.Namespace) -> int:
+    from edcontrol.service.openapi import openapi_text
+
+    text = openapi_text()
+    if args.output:
+        write_atomic(Path(args.output), text)
+    else:
+        print(text)
+    return 0
+
+
 def cmd_schema(args: argparse.Namespace) -> int:
     from edcontrol.report.export import json_schema_text
 
@@ -250,6 +261,9 @@ def build_parser() -> argparse.ArgumentParser:
     wk.set_defaults(func=cmd_worker)
     pg = sub.add_parser("purge", help="delete lessons older than each tenant's retention period")
     pg.set_defaults(func=cmd_purge)
+    oa = sub.add_parser("openapi", help="print or write the REST API's OpenAPI document")
+    oa.add_argument("-o", "--output")
+    oa.set_defaults(func=cmd_openapi)
     s = sub.add_parser("schema", help="print or write the LessonReport JSON Schema")
     s.add_argument("-o", "--output")
     s.set_defaults(func=cmd_schema)
