@@ -277,3 +277,50 @@ def test_compliance_tenant_gets_no_emotion_inference(service):
     assert all(s["timeline"]["speech_emotion"] == {} for s in report["audio"]["speakers"])
     assert not [m for m in report["audio"]["moments"] if m["kind"] == "angry_speech"]
     assert {"face_expression", "speech_emotion"}.isdisjoint({m["task"] for m in report["models"]})
+
+
+def test_interrupted_upload_leaves_nothing(tmp_path):
+    """The client drops the connection half-way through the upload: no lesson, no file."""
+    import socket
+    import threading
+
+    import uvicorn
+
+    settings = make_settings(tmp_path, embedded_worker=False)
+    app = create_app(settings)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        for _ in range(100):
+            if server.started:
+                break
+            time.sleep(0.05)
+        from fastapi.testclient import TestClient as _TC
+
+        with _TC(app) as client:
+            key = tenant(client, "School")
+        boundary = "edcontrolboundary"
+        head = (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="consent"\r\n\r\ntrue\r\n'
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.mp4"\r\n'
+            "Content-Type: video/mp4\r\n\r\n"
+        ).encode()
+        body = SAMPLE.read_bytes()
+        total = len(head) + len(body) + len(f"\r\n--{boundary}--\r\n")
+        request = (
+            f"POST /v1/lessons HTTP/1.1\r\nHost: 127.0.0.1\r\nX-API-Key: {key['X-API-Key']}\r\n"
+            f"Content-Type: multipart/form-data; boundary={boundary}\r\nContent-Length: {total}\r\n\r\n"
+        ).encode()
+        with socket.create_connection(("127.0.0.1", port)) as conn:
+            conn.sendall(request + head + body[: len(body) // 3])  # then the connection is lost
+        time.sleep(1.0)
+        with _TC(app) as client:
+            assert client.get("/v1/lessons", headers=key).json() == []
+        assert not [p for p in settings.storage_dir.rglob("*") if p.is_file()]
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
