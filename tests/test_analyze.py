@@ -140,3 +140,7 @@ def test_sample_lesson_has_teacher_and_student_and_the_rude_turn(tmp_path):
     assert (left.speaker_id, right.speaker_id) == ("S1", "S2")
     assert (left.role, right.role) == ("teacher", "student")
     assert {s.id: s.person_id for s in a.speakers} == {"S1": left.id, "S2": right.id}
+    # the score explains itself: the rude teacher turn is what costs points
+    assert report.score is not None and report.score.value < 90
+    top = report.score.reasons[0]
+    assert top.code in {"raised_voice", "toxic_language"} and "teacher" in top.text and top.moment_id

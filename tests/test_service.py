@@ -96,6 +96,9 @@ def test_submit_progress_report_and_isolation(service_any_db):
     assert csv_text.splitlines()[0].startswith("id,modality,who") and "raised_voice" in csv_text
     listed = client.get("/v1/lessons", params={"teacher_id": "t-1"}, headers=a).json()
     assert [x["id"] for x in listed] == [lesson["id"]]
+    assert st["score"] is not None and 0 <= st["score"] < 100  # the rude turn costs points
+    assert client.get("/v1/lessons", params={"max_score": st["score"]}, headers=a).json()[0]["id"] == lesson["id"]
+    assert client.get("/v1/lessons", params={"min_score": st["score"] + 0.1}, headers=a).json() == []
     # tenant B sees nothing of tenant A, on every lesson route
     for method, url in [
         ("GET", f"/v1/lessons/{lesson['id']}"),
@@ -235,7 +238,7 @@ def test_teacher_summary_role_override_and_retention(service):
     lesson_id = submit(client, key).json()["id"]
     assert wait_done(client, key, lesson_id)["status"] == "done"
     summary = client.get("/v1/teachers/t-1/summary", headers=key).json()
-    assert summary["lessons"] == 1 and summary["teacher_name"] == "Ms Smith"
+    assert summary["lessons"] == 1 and summary["teacher_name"] == "Ms Smith" and summary["average_score"] < 100
     assert summary["moments_per_hour"] > 0 and summary["trend"][0]["lessons"] == 1
     assert client.get("/v1/teachers/nobody/summary", headers=key).status_code == 404
     # the left person is the teacher; a manager says otherwise and the linked voice follows

@@ -29,6 +29,7 @@ from edcontrol.pipeline.fusion import link_speakers, lip_activity, teacher_speak
 from edcontrol.pipeline.moments import baselines, find_moments, intensity_series
 from edcontrol.pipeline.observations import FrameFaceAnalyzer
 from edcontrol.pipeline.persons import PersonTracks, group_tracks
+from edcontrol.pipeline.score import lesson_score
 from edcontrol.pipeline.timeline import Series, build_series, seconds_of
 from edcontrol.pipeline.tracking import FaceTracker
 from edcontrol.report import schema as rs
@@ -312,7 +313,7 @@ def analyze_video(
             ]
     models += audio_models
     progress("report", 1.0)
-    return rs.LessonReport(
+    report = rs.LessonReport(
         generated_at=datetime.now(UTC),
         edcontrol_version=__version__,
         source=_source(info, stats, duration),
@@ -335,3 +336,5 @@ def analyze_video(
             identity_embeddings=embeddings,
         ),
     )
+    report.score = lesson_score(report)
+    return report

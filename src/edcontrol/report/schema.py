@@ -218,6 +218,18 @@ class AudioInfo(_Model):
     moments: list[VocalMoment]
 
 
+class ScoreReason(_Model):
+    code: str
+    text: str
+    points: float = Field(description="points taken off the score")
+    moment_id: str | None = None
+
+
+class LessonScore(_Model):
+    value: float = Field(ge=0, le=100, description="100 = nothing of concern; see reasons")
+    reasons: list[ScoreReason]
+
+
 class ProcessingInfo(_Model):
     wall_time_s: float
     frames_decoded: int
@@ -236,5 +248,6 @@ class LessonReport(_Model):
     persons: list[Person]
     moments: list[FacialMoment]
     audio: AudioInfo | None = Field(default=None, description="the audio track; null when there is no audio")
+    score: LessonScore | None = Field(default=None, description="lesson score with the reasons behind it")
     warnings: list[ReportWarning] = Field(default_factory=list)
     processing: ProcessingInfo

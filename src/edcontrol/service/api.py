@@ -62,6 +62,7 @@ class LessonOut(BaseModel):
     duration_s: float | None
     persons: int | None
     moments: int | None
+    score: float | None
     webhook_status: str | None
     created_at: datetime
     updated_at: datetime
@@ -210,6 +211,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         status: str | None = None,
         since: datetime | None = None,
         until: datetime | None = None,
+        min_score: Annotated[float | None, Query(ge=0, le=100)] = None,
+        max_score: Annotated[float | None, Query(ge=0, le=100)] = None,
         limit: Annotated[int, Query(ge=1, le=500)] = 100,
         t: Tenant = Depends(tenant),
         s: Session = Depends(db),
@@ -223,6 +226,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             q = q.where(Lesson.created_at >= since)
         if until:
             q = q.where(Lesson.created_at <= until)
+        if min_score is not None:
+            q = q.where(Lesson.score >= min_score)
+        if max_score is not None:
+            q = q.where(Lesson.score <= max_score)
         return [_out(x) for x in s.scalars(q.order_by(Lesson.created_at.desc()).limit(limit))]
 
     @app.get("/v1/lessons/{lesson_id}", response_model=LessonOut)
@@ -302,10 +309,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             }
             for m, xs in sorted(months.items())
         ]
+        scores = [x.score for x in done if x.score is not None]
         return {
             "teacher_id": teacher_id,
             "teacher_name": done[-1].teacher_name,
             "lessons": len(done),
+            "average_score": round(sum(scores) / len(scores), 1) if scores else None,
             "hours": round(hours, 3),
             "moments": sum(x.moments or 0 for x in done),
             "moments_per_hour": round(sum(x.moments or 0 for x in done) / max(hours, 1e-9), 2),

@@ -153,6 +153,7 @@ def run_one(lesson_id: str, sessions: sessionmaker, settings: Settings) -> None:
         duration_s=report.source.duration_s,
         persons=len(report.persons),
         moments=len(report.moments) + heard,
+        score=report.score.value if report.score else None,
     )
 
 

@@ -64,6 +64,7 @@ class Lesson(Base):
     duration_s: Mapped[float | None] = mapped_column(Float, nullable=True)
     persons: Mapped[int | None] = mapped_column(Integer, nullable=True)
     moments: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    score: Mapped[float | None] = mapped_column(Float, nullable=True, index=True)
     webhook_status: Mapped[str | None] = mapped_column(String(200), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now, index=True)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now, onupdate=now)
