@@ -59,29 +59,10 @@ def orphaned(sessions: sessionmaker) -> list[str]:
 def claim(sessions: sessionmaker, settings: Settings) -> str | None:
     """Take the oldest runnable job; returns its id, or None when there is nothing to do."""
     with sessions() as s:
-        t = now()
-        candidates = s.scalars(
-            select(Lesson.id)
-            .where(or_(Lesson.status == "queued", (Lesson.status == "running") & (Lesson.lease_until < t)))
-            .order_by(Lesson.created_at)
-            .limit(5)
-        ).all()
-        for lesson_id in candidates:
-            res = s.execute(
-                update(Lesson)
-                .where(Lesson.id == lesson_id)
-                .where(or_(Lesson.status == "queued", (Lesson.status == "running") & (Lesson.lease_until < t)))
-                .values(
-                    status="running",
-                    stage="starting",
-                    attempts=Lesson.attempts + 1,
-                    lease_until=t + timedelta(seconds=settings.lease_s),
-                    updated_at=t,
-                )
-            )
-            s.commit()
-            if res.rowcount == 1:
-                return lesson_id
+        candidates = s.scalars(select(Lesson.id).where(_runnable(now())).order_by(Lesson.created_at).limit(5)).all()
+    for lesson_id in candidates:  # another worker may win a race for one: try the next
+        if claim_id(lesson_id, sessions, settings):
+            return lesson_id
     return None
 
 
