@@ -327,3 +327,28 @@ def test_interrupted_upload_leaves_nothing(tmp_path):
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+def test_retries_are_bounded_and_failures_carry_a_reason(tmp_path, monkeypatch):
+    """A job whose analysis keeps crashing is retried max_attempts times, then failed with the reason."""
+    import edcontrol.pipeline.analyze as analyze_module
+    from edcontrol.service.jobs import run_one
+
+    settings = make_settings(tmp_path, embedded_worker=False)
+    app = create_app(settings)
+
+    def crash(*args, **kwargs):
+        raise RuntimeError("model runtime exploded")
+
+    monkeypatch.setattr(analyze_module, "analyze_video", crash)
+    with TestClient(app) as client:
+        key = tenant(client, "School")
+        lesson_id = submit(client, key).json()["id"]
+        sessions = app.state.sessions
+        states = []
+        while (got := claim(sessions, settings)) is not None:
+            run_one(got, sessions, settings)
+            states.append(client.get(f"/v1/lessons/{lesson_id}", headers=key).json()["status"])
+        st = client.get(f"/v1/lessons/{lesson_id}", headers=key).json()
+    assert states == ["queued"] * (settings.max_attempts - 1) + ["failed"]
+    assert st["status"] == "failed" and "model runtime exploded" in st["error"]
