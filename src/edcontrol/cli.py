@@ -132,26 +132,24 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_openapi(args: argparse.Namespace) -> int:
-    from edcontrol.service.openapi import openapi_text
-
-    text = openapi_text()
-    if args.output:
-        write_atomic(Path(args.output), text)
+def _emit(text: str, output: str | None) -> int:
+    if output:
+        write_atomic(Path(output), text)
     else:
         print(text)
     return 0
+
+
+def cmd_openapi(args: argparse.Namespace) -> int:
+    from edcontrol.service.openapi import openapi_text
+
+    return _emit(openapi_text(), args.output)
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
     from edcontrol.report.export import json_schema_text
 
-    text = json_schema_text()
-    if args.output:
-        write_atomic(Path(args.output), text)
-    else:
-        print(text)
-    return 0
+    return _emit(json_schema_text(), args.output)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
