@@ -28,10 +28,6 @@ def test_grid_video_is_exactly_one_person_present_in_95_percent(row):
     assert report.source.video_codec == "mpeg1video"
 
 
-def _box_centres_x(person) -> list[float]:
-    return [person.typical_box[0] + person.typical_box[2] / 2]
-
-
 @pytest.fixture(scope="module")
 def two_tile_call(media_dir: Path, grid_clip) -> Path:
     path = media_dir / "two_tile_call.mp4"

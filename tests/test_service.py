@@ -302,9 +302,7 @@ def test_interrupted_upload_leaves_nothing(tmp_path):
             if server.started:
                 break
             time.sleep(0.05)
-        from fastapi.testclient import TestClient as _TC
-
-        with _TC(app) as client:
+        with TestClient(app) as client:
             key = tenant(client, "School")
         boundary = "edcontrolboundary"
         head = (
@@ -321,7 +319,7 @@ def test_interrupted_upload_leaves_nothing(tmp_path):
         with socket.create_connection(("127.0.0.1", port)) as conn:
             conn.sendall(request + head + body[: len(body) // 3])  # then the connection is lost
         time.sleep(1.0)
-        with _TC(app) as client:
+        with TestClient(app) as client:
             assert client.get("/v1/lessons", headers=key).json() == []
         assert not [p for p in settings.storage_dir.rglob("*") if p.is_file()]
     finally:

@@ -59,7 +59,6 @@ def test_appearance_change_in_place_splits_the_track_by_identity():
     red, blue = np.zeros(64, np.float32), np.zeros(64, np.float32)
     red[0], blue[40] = 1.0, 1.0
     tracker = FaceTracker(CFG)
-    ids = {}
     for i in range(40):
         t = i / 2
         o = obs(t, 100, red if t < 10 else blue)
@@ -69,7 +68,6 @@ def test_appearance_change_in_place_splits_the_track_by_identity():
     assert tracker.tracks[1].start == 10.0
     persons, _ = group_tracks(tracker.tracks, CFG)
     assert len(persons) == 2
-    del ids
 
 
 def test_short_spurious_tracks_are_dropped():

@@ -82,10 +82,9 @@ def eval_diarization(data: Path, log: Log) -> dict[str, Any]:
             log(f"  {name}/{uri}: {row}")
         summary: dict[str, Any] = {"files": files, "x_real_time": round(wall / max(audio_s, 1e-9), 4)}
         for c, m in metrics.items():
-            detail = abs(m)
-            comp = m[:] if hasattr(m, "__getitem__") else {}
-            total = sum(float(comp[k]) for k in ("total",)) if "total" in comp else 0.0
-            summary[f"der_collar_{c}"] = round(float(detail), 4)
+            summary[f"der_collar_{c}"] = round(float(abs(m)), 4)
+            comp = m[:]  # accumulated components over all files
+            total = float(comp["total"])
             if total:
                 for k in ("missed detection", "false alarm", "confusion"):
                     summary[f"{k.replace(' ', '_')}_collar_{c}"] = round(float(comp[k]) / total, 4)

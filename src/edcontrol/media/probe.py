@@ -77,7 +77,7 @@ def probe(path: str | os.PathLike[str]) -> MediaInfo:
                 if s is not None and s.duration and s.time_base:
                     duration = float(s.duration * s.time_base)
                     break
-        start = float(c.start_time / av.time_base) if c.start_time not in (None, av.time_base * 0) else 0.0
+        start = float(c.start_time / av.time_base) if c.start_time else 0.0
         info = dict(
             path=p,
             size_bytes=p.stat().st_size,

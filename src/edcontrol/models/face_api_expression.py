@@ -6,12 +6,10 @@ pooled features, which the trained combination head in face_expression.py reads.
 
 from __future__ import annotations
 
-from importlib import resources
-
 import cv2
 import numpy as np
-import onnxruntime as ort
 
+from edcontrol.models.onnx_session import packaged_session
 from edcontrol.models.types import EXPRESSIONS
 
 _API_ORDER = ("neutral", "happiness", "sadness", "anger", "fear", "disgust", "surprise")
@@ -27,11 +25,7 @@ class FaceApiExpression:
     input_size = INPUT_SIZE
 
     def __init__(self) -> None:
-        path = resources.files("edcontrol.models") / "weights" / "face_api_expression.onnx"
-        opts = ort.SessionOptions()
-        opts.intra_op_num_threads = 1
-        opts.inter_op_num_threads = 1
-        self._session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+        self._session = packaged_session("face_api_expression.onnx")
 
     def predict(self, faces: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
         if not faces:

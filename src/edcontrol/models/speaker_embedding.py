@@ -7,12 +7,10 @@ their voice would otherwise drift away from their own quieter speech.
 
 from __future__ import annotations
 
-from importlib import resources
-
 import numpy as np
-import onnxruntime as ort
 
 from edcontrol.features.mel import mel_frames
+from edcontrol.models.onnx_session import packaged_session
 
 TARGET_DBFS = -30.0
 
@@ -31,11 +29,7 @@ class SpeakerEmbedding:
     version = "resemblyzer 0.1.4 pretrained.pt (ONNX)"
 
     def __init__(self) -> None:
-        path = resources.files("edcontrol.models") / "weights" / "voice_encoder_ge2e.onnx"
-        opts = ort.SessionOptions()
-        opts.intra_op_num_threads = 1
-        opts.inter_op_num_threads = 1
-        self._session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+        self._session = packaged_session("voice_encoder_ge2e.onnx")
 
     def embed(self, windows: list[np.ndarray], batch: int = 32) -> np.ndarray:
         if not windows:

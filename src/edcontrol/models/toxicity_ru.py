@@ -11,11 +11,11 @@ import importlib.util
 import re
 import string
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
-import onnxruntime as ort
+
+from edcontrol.models.onnx_session import packaged_session
 
 MAX_WORDS = 31
 _PUNCT = re.compile(f"[{re.escape(string.punctuation)}«»—–…]")
@@ -53,11 +53,7 @@ class RussianToxicity:
         from navec import Navec
 
         self._navec = Navec.load(str(_package_dir() / "navecWeights.tar"))
-        path = resources.files("edcontrol.models") / "weights" / "toxicity_ru_cnn.onnx"
-        opts = ort.SessionOptions()
-        opts.intra_op_num_threads = 1
-        opts.inter_op_num_threads = 1
-        self._session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+        self._session = packaged_session("toxicity_ru_cnn.onnx")
         self._input = self._session.get_inputs()[0].name
 
     def _vector(self, word: str) -> np.ndarray:

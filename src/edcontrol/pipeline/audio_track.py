@@ -205,11 +205,9 @@ def analyze_audio(
     total_speech = sum(t.end - t.start for t in diar.turns) or 1.0
     speakers: list[rs.Speaker] = []
     vocal: list[rs.VocalMoment] = []
-    series = {}
     emotion_model = models.setdefault("speech_emotion", SpeechEmotion()) if config.emotion_inference else None
     for k, sid in enumerate(ids):
         s = _speaker_series(pros, diar.turns, k, n_sec)
-        series[k] = s
         emo = (
             _speech_emotion(audio, diar.turns, k, n_sec, emotion_model, config.emotion_chunk_s)  # type: ignore[arg-type]
             if emotion_model is not None
