@@ -56,3 +56,75 @@ def pg_database():
     yield PG_ADMIN.replace("postgresql://", "postgresql+psycopg://").rsplit("/", 1)[0] + f"/{name}"
     with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+ARTIFACTS = Path(os.environ.get("EDCONTROL_TEST_ARTIFACTS", ROOT / "artifacts"))
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class LiveService:
+    """The real API over HTTP on a free port (embedded worker), with the sample lesson analysed once."""
+
+    def __init__(self, url: str, key: str, empty_key: str, lesson_id: str, report: dict, settings: object) -> None:
+        self.url, self.key, self.empty_key, self.lesson_id, self.report = url, key, empty_key, lesson_id, report
+        self.settings = settings
+
+    def get(self, path: str, key: str | None = None, **kw: object):
+        import httpx
+
+        return httpx.get(self.url + path, headers={"X-API-Key": key or self.key}, timeout=120, **kw)
+
+
+@pytest.fixture(scope="session")
+def live_service(tmp_path_factory: pytest.TempPathFactory):
+    import secrets
+    import threading
+    import time
+
+    import httpx
+    import uvicorn
+
+    from edcontrol.dashboard.launcher import local_api_key
+    from edcontrol.service.api import create_app
+    from edcontrol.service.settings import Settings
+    from edcontrol.service.store import Tenant, hash_key, make_sessions
+
+    settings = Settings(data_dir=tmp_path_factory.mktemp("live-service"))
+    key = local_api_key(settings)
+    empty_key = secrets.token_urlsafe(32)
+    with make_sessions(settings.db_url)() as s:
+        s.add(Tenant(name="School without lessons", key_hash=hash_key(empty_key)))
+        s.commit()
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.1)
+    headers = {"X-API-Key": key}
+    with SAMPLE.open("rb") as f:
+        lesson = httpx.post(
+            f"{url}/v1/lessons",
+            headers=headers,
+            files={"file": ("sample lesson.mp4", f)},
+            data={"consent": "true", "teacher_id": "t-sample", "teacher_name": "Sample Teacher"},
+            timeout=120,
+        ).json()
+    deadline = time.monotonic() + 900
+    while (state := httpx.get(f"{url}/v1/lessons/{lesson['id']}", headers=headers).json())["status"] != "done":
+        assert state["status"] != "failed", state
+        assert time.monotonic() < deadline, state
+        time.sleep(1)
+    report = httpx.get(f"{url}/v1/lessons/{lesson['id']}/report", headers=headers).json()
+    yield LiveService(url, key, empty_key, lesson["id"], report, settings)
+    server.should_exit = True
+    thread.join(timeout=30)

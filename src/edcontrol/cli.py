@@ -19,7 +19,7 @@ import tempfile
 import traceback
 from pathlib import Path
 
-from edcontrol.errors import EdControlError, OutputError
+from edcontrol.errors import EdControlError, InputError, OutputError
 
 DEFAULT_DATA = Path(__file__).resolve().parents[3] / "shared" / "eval"
 
@@ -208,6 +208,22 @@ def cmd_purge(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_dashboard(args: argparse.Namespace) -> int:
+    from edcontrol.dashboard.launcher import DashboardOptions, run_dashboard
+
+    if args.submit is not None and not Path(args.submit).is_file():
+        raise InputError(f"file not found: {args.submit}")
+    return run_dashboard(
+        DashboardOptions(
+            host=args.host,
+            port=args.port,
+            api_port=args.api_port,
+            public_api_url=args.public_api_url,
+            submit=Path(args.submit) if args.submit else None,
+        )
+    )
+
+
 def _positive_float(text: str) -> float:
     try:
         value = float(text)
@@ -248,6 +264,13 @@ def build_parser() -> argparse.ArgumentParser:
     sv.add_argument("--host", default="127.0.0.1")
     sv.add_argument("--port", type=int, default=8000)
     sv.set_defaults(func=cmd_serve)
+    db = sub.add_parser("dashboard", help="run the web dashboard with the embedded service (API + worker)")
+    db.add_argument("--host", default="127.0.0.1", help="address both servers listen on")
+    db.add_argument("--port", type=int, default=8501, help="dashboard port (default 8501)")
+    db.add_argument("--api-port", type=int, default=8000, help="REST API port (default 8000)")
+    db.add_argument("--public-api-url", help="the API's address as viewers' browsers reach it (video playback)")
+    db.add_argument("--submit", metavar="VIDEO", help="analyse this recording at start if no lesson exists yet")
+    db.set_defaults(func=cmd_dashboard)
     tn = sub.add_parser("tenant", help="manage tenants (schools)")
     tsub = tn.add_subparsers(dest="tenant_command", required=True)
     tc = tsub.add_parser("create", help="create a tenant and print its API key (shown once)")

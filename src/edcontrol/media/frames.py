@@ -41,13 +41,13 @@ class DecodeStats:
     warnings: list[str] = field(default_factory=list)
 
 
-def _rotate(image: np.ndarray, rotation: int) -> np.ndarray:
+def rotate_display(image: np.ndarray, rotation: int) -> np.ndarray:
     """Apply display rotation (degrees counter-clockwise, as FFmpeg's display matrix reports it)."""
     k = (rotation // 90) % 4
     return np.ascontiguousarray(np.rot90(image, k=k)) if k else image
 
 
-def _target_size(width: int, height: int, max_side: int | None) -> tuple[int, int]:
+def target_size(width: int, height: int, max_side: int | None) -> tuple[int, int]:
     if not max_side or max(width, height) <= max_side:
         return width, height
     scale = max_side / max(width, height)
@@ -111,10 +111,10 @@ def iter_frames(
                     continue
                 while next_slot <= t + 1e-6:
                     next_slot += step
-                w, h = _target_size(frame.width, frame.height, max_side)
+                w, h = target_size(frame.width, frame.height, max_side)
                 image = frame.to_ndarray(format="rgb24", width=w, height=h)
                 stats.kept += 1
-                yield SampledFrame(t=round(t, 4), image=_rotate(image, stats.rotation))
+                yield SampledFrame(t=round(t, 4), image=rotate_display(image, stats.rotation))
         if stats.corrupt_packets:
             stats.warnings.append(
                 f"{stats.corrupt_packets} corrupt video packet(s) were skipped; results near them may be missing"

@@ -15,13 +15,17 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 from fastapi import Depends, FastAPI, File, Form, Header, HTTPException, Query, Request, UploadFile
-from fastapi.responses import JSONResponse, PlainTextResponse
+from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from edcontrol.errors import InputError
 from edcontrol.media.probe import probe
+from edcontrol.media.thumbnail import jpeg_thumbnail
+from edcontrol.report import digest, pdf
+from edcontrol.report.i18n import tr
+from edcontrol.service import media_links
 from edcontrol.service.jobs import EmbeddedWorker
 from edcontrol.service.settings import Settings
 from edcontrol.service.storage import Storage, UploadTooLarge
@@ -77,6 +81,37 @@ def safe_display_name(name: str | None) -> str:
     base = re.split(r"[\\\\/]", name or "")[-1]
     base = "".join(ch for ch in base if ch.isprintable())
     return base[:200] or "upload"
+
+
+def teacher_digest(teacher_id: str, done: list[Lesson]) -> dict:
+    """Count, hours, average score, moments per hour and a monthly trend over finished lessons (oldest first)."""
+    hours = sum((x.duration_s or 0.0) for x in done) / 3600
+
+    def per_hour(xs: list[Lesson]) -> float:
+        return round(sum(x.moments or 0 for x in xs) / max(sum(x.duration_s or 0 for x in xs) / 3600, 1e-9), 2)
+
+    def mean_score(xs: list[Lesson]) -> float | None:
+        scores = [x.score for x in xs if x.score is not None]
+        return round(sum(scores) / len(scores), 1) if scores else None
+
+    months: dict[str, list[Lesson]] = {}
+    for x in done:
+        months.setdefault(x.created_at.strftime("%Y-%m"), []).append(x)
+    trend = [
+        {"month": m, "lessons": len(xs), "moments_per_hour": per_hour(xs), "average_score": mean_score(xs)}
+        for m, xs in sorted(months.items())
+    ]
+    return {
+        "teacher_id": teacher_id,
+        "teacher_name": done[-1].teacher_name,
+        "lessons": len(done),
+        "average_score": mean_score(done),
+        "hours": round(hours, 3),
+        "moments": sum(x.moments or 0 for x in done),
+        "moments_per_hour": per_hour(done),
+        "last_lesson_at": done[-1].created_at.isoformat(),
+        "trend": trend,
+    }
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -285,41 +320,30 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             )
         return PlainTextResponse(buf.getvalue(), media_type="text/csv")
 
+    def finished(t: Tenant, s: Session, teacher_id: str | None = None) -> list[Lesson]:
+        q = select(Lesson).where(Lesson.tenant_id == t.id, Lesson.status == "done")
+        if teacher_id is not None:
+            q = q.where(Lesson.teacher_id == teacher_id)
+        return list(s.scalars(q.order_by(Lesson.created_at)))
+
+    @app.get("/v1/teachers")
+    def list_teachers(t: Tenant = Depends(tenant), s: Session = Depends(db)) -> list[dict]:
+        """Every teacher with finished lessons, riskiest first: most moments per hour, then lowest score.
+        The early-warning view: a teacher who drifts shows up at the top before a complaint arrives."""
+        by_teacher: dict[str, list[Lesson]] = {}
+        for x in finished(t, s):
+            if x.teacher_id:
+                by_teacher.setdefault(x.teacher_id, []).append(x)
+        rows = [teacher_digest(tid, xs) for tid, xs in by_teacher.items()]
+        return sorted(rows, key=lambda r: (-r["moments_per_hour"], r["average_score"] or 100.0, r["teacher_id"]))
+
     @app.get("/v1/teachers/{teacher_id}/summary")
     def teacher_summary(teacher_id: str, t: Tenant = Depends(tenant), s: Session = Depends(db)) -> dict:
         """Aggregates over a teacher's finished lessons: count, hours, moments per hour, trend by month."""
-        done = s.scalars(
-            select(Lesson)
-            .where(Lesson.tenant_id == t.id, Lesson.teacher_id == teacher_id, Lesson.status == "done")
-            .order_by(Lesson.created_at)
-        ).all()
+        done = finished(t, s, teacher_id)
         if not done:
             raise HTTPException(404, "no finished lessons for this teacher")
-        hours = sum((x.duration_s or 0.0) for x in done) / 3600
-        months: dict[str, list[Lesson]] = {}
-        for x in done:
-            months.setdefault(x.created_at.strftime("%Y-%m"), []).append(x)
-        trend = [
-            {
-                "month": m,
-                "lessons": len(xs),
-                "moments_per_hour": round(
-                    sum(x.moments or 0 for x in xs) / max(sum(x.duration_s or 0 for x in xs) / 3600, 1e-9), 2
-                ),
-            }
-            for m, xs in sorted(months.items())
-        ]
-        scores = [x.score for x in done if x.score is not None]
-        return {
-            "teacher_id": teacher_id,
-            "teacher_name": done[-1].teacher_name,
-            "lessons": len(done),
-            "average_score": round(sum(scores) / len(scores), 1) if scores else None,
-            "hours": round(hours, 3),
-            "moments": sum(x.moments or 0 for x in done),
-            "moments_per_hour": round(sum(x.moments or 0 for x in done) / max(hours, 1e-9), 2),
-            "trend": trend,
-        }
+        return teacher_digest(teacher_id, done)
 
     @app.put("/v1/lessons/{lesson_id}/persons/{person_id}/role")
     def override_role(
@@ -340,6 +364,81 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 other["role"] = body.role
         storage.write_report(t.id, lesson.id, json.dumps(report, indent=1))
         return {"lesson_id": lesson.id, "id": person_id, "role": body.role}
+
+    def media_of(lesson: Lesson) -> Path:
+        if not lesson.media_path or not Path(lesson.media_path).is_file():
+            raise HTTPException(404, "the recording is not stored (deleted by retention or by request)")
+        return Path(lesson.media_path)
+
+    @app.get("/v1/lessons/{lesson_id}/media-url")
+    def media_url(lesson_id: str, t: Tenant = Depends(tenant), s: Session = Depends(db)) -> dict:
+        """A signed link that plays the recording in a browser (no API key needed) until it expires."""
+        lesson = lesson_of(lesson_id, t, s)
+        path = media_of(lesson)
+        link, expires = media_links.make_link(t.webhook_secret, lesson.id)
+        info = probe(path)
+        return {
+            "url": link,
+            "expires_at": expires,
+            "media_type": media_links.media_type(info.container),
+            "has_video": info.has_video,
+        }
+
+    @app.get("/v1/media/{lesson_id}", response_class=FileResponse)
+    def media(
+        lesson_id: str, expires: int, sig: Annotated[str, Query(max_length=128)], s: Session = Depends(db)
+    ) -> FileResponse:
+        """The recording itself, with HTTP range support (seeking), for a link from /media-url."""
+        lesson = s.get(Lesson, lesson_id)
+        owner = s.get(Tenant, lesson.tenant_id) if lesson is not None else None
+        if lesson is None or owner is None or not media_links.verify(owner.webhook_secret, lesson_id, expires, sig):
+            raise HTTPException(403, "the link is invalid or has expired")
+        path = media_of(lesson)
+        return FileResponse(path, media_type=media_links.media_type(probe(path).container))
+
+    @app.get("/v1/lessons/{lesson_id}/frame.jpg", response_class=Response)
+    def frame(
+        lesson_id: str,
+        t_s: Annotated[float, Query(alias="t", ge=0, le=86400)],
+        box: Annotated[str | None, Query(pattern=r"^\d+(\.\d+)?(,\d+(\.\d+)?){3}$")] = None,
+        width: Annotated[int, Query(ge=32, le=1280)] = 320,
+        t: Tenant = Depends(tenant),
+        s: Session = Depends(db),
+    ) -> Response:
+        """A still of the recording at ``t`` seconds, cropped around a face box "x,y,w,h" when given:
+        the thumbnail that lets a manager see a moment before playing it."""
+        path = media_of(lesson_of(lesson_id, t, s))
+        try:
+            jpeg = jpeg_thumbnail(path, t_s, [float(v) for v in box.split(",")] if box else None, width)
+        except InputError as exc:
+            raise HTTPException(404, f"no picture: {exc}") from None
+        return Response(jpeg, media_type="image/jpeg", headers={"Cache-Control": "private, max-age=3600"})
+
+    @app.get("/v1/lessons/{lesson_id}/report.pdf", response_class=Response)
+    def report_pdf(
+        lesson_id: str, lang: Literal["en", "ru"] = "en", t: Tenant = Depends(tenant), s: Session = Depends(db)
+    ) -> Response:
+        """The printable lesson report: score, timeline image, top moments with thumbnails, talk metrics."""
+        lesson = lesson_of(lesson_id, t, s)
+        report = _report(lesson)
+        thumbs: dict[str, bytes] = {}
+        path = Path(lesson.media_path) if lesson.media_path else None
+        if path is not None and path.is_file() and report["source"].get("width"):
+            for row in digest.moments(report)[: pdf.TOP_MOMENTS]:
+                try:
+                    thumbs[row.id] = jpeg_thumbnail(path, row.peak_s, row.box, 240)
+                except InputError:
+                    continue
+        meta = {
+            tr("col_teacher", lang): lesson.teacher_name or lesson.teacher_id or "",
+            tr("col_date", lang): lesson.created_at.strftime("%Y-%m-%d %H:%M"),
+        }
+        body = pdf.lesson_pdf(report, lang, meta, thumbs)
+        return Response(
+            body,
+            media_type="application/pdf",
+            headers={"Content-Disposition": f'attachment; filename="lesson-{lesson.id}-{lang}.pdf"'},
+        )
 
     @app.delete("/v1/lessons/{lesson_id}", status_code=204)
     def delete_lesson(lesson_id: str, t: Tenant = Depends(tenant), s: Session = Depends(db)) -> None:

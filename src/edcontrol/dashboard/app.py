@@ -1,0 +1,23 @@
+"""Dashboard entry point: ``streamlit run app.py`` (``edcontrol dashboard`` does it with the service).
+
+Multipage with ``st.navigation``; each page is its own small script under ``pages/`` so that each can be
+tested alone with Streamlit's AppTest.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from edcontrol.dashboard import ui
+
+st.set_page_config(page_title="EdControl", page_icon="🎓", layout="wide")
+ui.language_switch()
+pages = [
+    st.Page(ui.PAGES["lessons"], title=ui.t("nav_lessons"), icon="📋", url_path="lessons", default=True),
+    st.Page(ui.PAGES["upload"], title=ui.t("nav_upload"), icon="⬆️", url_path="upload"),
+    st.Page(ui.PAGES["lesson"], title=ui.t("nav_lesson"), icon="🎬", url_path="lesson"),
+    st.Page(ui.PAGES["teachers"], title=ui.t("nav_teachers"), icon="👩‍🏫", url_path="teachers"),
+    st.Page(ui.PAGES["downloads"], title=ui.t("nav_downloads"), icon="📥", url_path="downloads"),
+]
+st.sidebar.caption(ui.t("app_title"))
+st.navigation(pages).run()

@@ -1,0 +1,191 @@
+"""Lesson: the whole lesson in two minutes. Score and why, the recording, the timeline, the ranked moments
+(each one click from its ten seconds of video), who talked how much, and the searchable transcript."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from edcontrol.dashboard import charts, ui
+from edcontrol.report import digest
+from edcontrol.report.i18n import mmss
+
+lesson_id = ui.current_lesson_id()
+if not lesson_id:
+    st.info(ui.t("lesson_none"))
+    st.stop()
+st.query_params["lesson"] = lesson_id
+api = ui.client()
+lesson = ui.call(lambda: api.lesson(lesson_id))
+st.title(f"{lesson['file_name']}")
+st.caption(
+    " · ".join(
+        x
+        for x in (
+            lesson["teacher_name"] or lesson["teacher_id"],
+            lesson["created_at"][:16].replace("T", " "),
+            mmss(lesson["duration_s"]),
+        )
+        if x
+    )
+)
+if lesson["status"] != "done":
+    st.info(ui.t("lesson_not_ready", status=ui.status_label(lesson), progress=lesson["progress"]))
+    if lesson["status"] == "failed":
+        st.error(ui.t("analysis_failed", error=lesson["error"] or ""))
+    st.stop()
+
+report = ui.call(lambda: api.report(lesson_id))
+rows = digest.moments(report)
+by_id = {m.id: m for m in rows}
+
+
+def jump(start_s: float) -> None:
+    st.session_state["video_start"] = start_s
+
+
+# --- score and the reasons behind it
+score = report.get("score")
+left, right = st.columns([1, 3])
+if score is None:
+    left.info(ui.t("score_none"))
+else:
+    left.metric(ui.t("score"), score["value"])
+    with right:
+        st.subheader(ui.t("score_reasons"))
+        if not score["reasons"]:
+            st.write(ui.t("score_perfect"))
+        for i, reason in enumerate(score["reasons"]):
+            moment = by_id.get(reason.get("moment_id") or "")
+            text = reason["text"]
+            if ui.lang() != "en":  # the report writes reasons in English; other languages name them by code
+                who = " / ".join(x for x in (moment.person_id, moment.speaker_id) if x) if moment else ""
+                label = ui.t("kind_" + moment.kind) if moment else ui.t("reason_" + reason["code"])
+                text = f"{who}: {label}" if who else label
+            cols = st.columns([6, 2, 2])
+            cols[0].write(f"{text}  (**{ui.t('points_off', points=reason['points'])}**)")
+            if moment is not None:
+                cols[1].button(
+                    ui.t("jump", start=mmss(moment.start_s)), key=f"reason_{i}", on_click=jump, args=(moment.start_s,)
+                )
+
+warnings = report.get("warnings") or []
+if warnings:
+    with st.expander(f"{ui.t('warnings')} ({len(warnings)})"):
+        for w in warnings:
+            st.write(f"- {w['message']}")
+
+# --- the recording, started where the last clicked moment starts
+st.subheader(ui.t("video"))
+media = ui.call(lambda: api.media(lesson_id))
+start = float(st.session_state.get("video_start", 0.0))
+if media is None:
+    st.info(ui.t("video_missing"))
+elif media["has_video"]:
+    st.video(media["url"], format=media["media_type"], start_time=start, autoplay=start > 0, muted=False)
+else:
+    st.audio(media["url"], format=media["media_type"], start_time=start)
+
+# --- timeline: one lane per person
+st.subheader(ui.t("timeline"))
+lanes = digest.lanes(report)
+if not lanes:
+    st.info(ui.t("timeline_empty"))
+else:
+    event = st.plotly_chart(
+        charts.timeline_figure(report, lanes, ui.lang()),
+        width="stretch",
+        on_select="rerun",
+        selection_mode="points",
+        key="timeline",
+    )
+    picked = [p for p in (event.selection.points if event else []) if p.get("customdata")]
+    if picked and isinstance(picked[0]["customdata"], list):
+        moment = by_id.get(picked[0]["customdata"][0])
+        if moment is not None and st.session_state.get("video_start") != moment.start_s:
+            jump(moment.start_s)
+            st.rerun()
+
+# --- moments, most severe first
+st.subheader(f"{ui.t('moments')} ({len(rows)})")
+if not rows:
+    st.success(ui.t("moments_none"))
+
+
+@st.cache_data(ttl=3600, max_entries=500, show_spinner=False)
+def thumbnail(lesson_id: str, t: float, box: tuple[float, ...] | None) -> bytes | None:
+    return ui.client().frame(lesson_id, t, list(box) if box else None)
+
+
+for m in rows:
+    with st.container(border=True):
+        pic, info, act = st.columns([2, 6, 2])
+        image = (
+            thumbnail(lesson_id, m.peak_s, tuple(m.box) if m.box else None) if media and media["has_video"] else None
+        )
+        if image:
+            pic.image(image, width="stretch")
+        who = " / ".join(x for x in (m.person_id, m.speaker_id) if x)
+        info.markdown(
+            f"**{ui.t('kind_' + m.kind)}** · {who} · {mmss(m.start_s)}–{mmss(m.end_s)}  \n"
+            f"{ui.t('moment_modality')}: {ui.t('modality_' + m.modality)} · "
+            f"{ui.t('moment_intensity')}: {m.intensity} · {ui.t('moment_confidence')}: {m.confidence}"
+        )
+        if m.excerpt:
+            info.markdown(f"> {m.excerpt}")
+        act.button(
+            ui.t("jump", start=mmss(m.start_s)), key=f"jump_{m.id}", on_click=jump, args=(m.start_s,), type="primary"
+        )
+
+# --- who talked how much
+audio = report.get("audio") or {}
+st.subheader(ui.t("conversation"))
+speakers = audio.get("speakers", [])
+if not speakers:
+    st.info(ui.t("conversation_none"))
+else:
+    st.dataframe(
+        [
+            {
+                ui.t("speaker"): sp["id"],
+                ui.t("person"): sp.get("person_id") or "—",
+                ui.t("role"): ui.t("role_" + sp.get("role", "unknown")),
+                ui.t("talk_time"): mmss(sp["metrics"]["talk_time_s"]),
+                ui.t("talk_share"): f"{sp['metrics']['talk_share']:.0%}",
+                ui.t("turns"): sp["metrics"]["turns"],
+                ui.t("longest_monologue"): mmss(sp["metrics"]["longest_monologue_s"]),
+                ui.t("interruptions"): sp["metrics"]["interruptions"],
+                ui.t("questions"): sp["metrics"]["questions"],
+                ui.t("mean_wait"): "—"
+                if sp["metrics"]["mean_wait_after_question_s"] is None
+                else f"{sp['metrics']['mean_wait_after_question_s']} s",
+            }
+            for sp in speakers
+        ],
+        hide_index=True,
+        width="stretch",
+    )
+    silences = (audio.get("conversation") or {}).get("long_silences", [])
+    if silences:
+        st.caption(
+            f"{ui.t('long_silences')}: " + ", ".join(f"{mmss(s['start_s'])}–{mmss(s['end_s'])}" for s in silences)
+        )
+
+# --- transcript with speakers and search
+st.subheader(ui.t("transcript"))
+if not (audio.get("transcript") or {}).get("words"):
+    st.info(ui.t("transcript_none"))
+else:
+    query = st.text_input(ui.t("transcript_search"), key="transcript_query")
+    lines = digest.transcript_lines(report, query)
+    if not lines:
+        st.info(ui.t("transcript_no_match", query=query))
+    else:
+        st.caption(ui.t("low_confidence_note"))
+        st.dataframe(
+            [
+                {ui.t("moment_when"): mmss(ln.start_s), ui.t("speaker"): ln.speaker_id or "—", "": ln.text}
+                for ln in lines
+            ],
+            hide_index=True,
+            width="stretch",
+        )

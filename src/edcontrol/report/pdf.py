@@ -1,0 +1,168 @@
+"""The printable lesson report (PDF): score and reasons, the timeline image, the top moments with their
+evidence, and who talked how much.
+
+fpdf2 with the DejaVu fonts matplotlib ships (full Cyrillic), so nothing is fetched and Russian prints.
+Every figure printed is read from the report; only its layout is decided here.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import matplotlib
+from fpdf import FPDF
+from fpdf.enums import XPos, YPos
+
+from edcontrol.report.digest import Report, duration_s, moments
+from edcontrol.report.i18n import mmss, tr
+from edcontrol.report.timeline_image import timeline_png
+
+TOP_MOMENTS = 10
+_FONTS = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+
+
+class _Pdf(FPDF):
+    lang = "en"
+
+    def footer(self) -> None:
+        self.set_y(-12)
+        self.set_font("DejaVu", size=8)
+        self.set_text_color(120)
+        self.cell(0, 8, f"EdControl · {tr('pdf_page', self.lang, n=self.page_no())}", align="C")
+        self.set_text_color(0)
+
+
+def _who(row_person: str | None, row_speaker: str | None) -> str:
+    return " / ".join(x for x in (row_person, row_speaker) if x)
+
+
+def lesson_pdf(
+    report: Report,
+    lang: str = "en",
+    meta: dict[str, str] | None = None,
+    thumbnails: dict[str, bytes] | None = None,
+) -> bytes:
+    """PDF bytes. ``meta``: lesson facts from the store (teacher, date); ``thumbnails``: JPEG per moment id."""
+    pdf = _Pdf(orientation="P", unit="mm", format="A4")
+    pdf.lang = lang
+    pdf.add_font("DejaVu", "", str(_FONTS / "DejaVuSans.ttf"))
+    pdf.add_font("DejaVu", "B", str(_FONTS / "DejaVuSans-Bold.ttf"))
+    pdf.set_auto_page_break(auto=True, margin=15)
+    pdf.add_page()
+    pdf.set_font("DejaVu", "B", 16)
+    pdf.cell(0, 10, tr("pdf_title", lang), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_font("DejaVu", size=10)
+    facts = [
+        (tr("pdf_file", lang), report["source"]["file_name"]),
+        (tr("pdf_duration", lang), mmss(duration_s(report))),
+        (tr("pdf_generated", lang), str(report.get("generated_at", ""))[:16].replace("T", " ")),
+    ]
+    facts += [(k, v) for k, v in (meta or {}).items() if v]
+    for label, value in facts:
+        pdf.cell(0, 6, f"{label}: {value}", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
+    pdf.ln(2)
+    pdf.set_font("DejaVu", "B", 13)
+    score = report.get("score")
+    pdf.cell(0, 8, f"{tr('score', lang)}: {score['value'] if score else '—'}", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_font("DejaVu", size=9)
+    if score and score["reasons"]:
+        for reason in score["reasons"]:
+            pdf.multi_cell(
+                0,
+                5,
+                f"• {reason['text']} ({tr('points_off', lang, points=reason['points'])})",
+                new_x=XPos.LMARGIN,
+                new_y=YPos.NEXT,
+            )
+    elif score:
+        pdf.cell(0, 5, tr("score_perfect", lang), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
+    pdf.ln(2)
+    pdf.set_font("DejaVu", "B", 13)
+    pdf.cell(0, 8, tr("timeline", lang), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.image(io.BytesIO(timeline_png(report, lang)), w=pdf.epw)
+
+    rows = moments(report)[:TOP_MOMENTS]
+    pdf.ln(2)
+    pdf.set_font("DejaVu", "B", 13)
+    pdf.cell(0, 8, tr("pdf_top_moments", lang), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_font("DejaVu", size=9)
+    if not rows:
+        pdf.cell(0, 6, tr("moments_none", lang), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    for rank, row in enumerate(rows, 1):
+        thumb = (thumbnails or {}).get(row.id)
+        top = pdf.get_y()
+        if top > pdf.h - 45:
+            pdf.add_page()
+            top = pdf.get_y()
+        text_x = pdf.l_margin
+        if thumb:
+            pdf.image(io.BytesIO(thumb), x=pdf.l_margin, y=top, h=22)
+            text_x = pdf.l_margin + 34
+        pdf.set_xy(text_x, top)
+        pdf.set_font("DejaVu", "B", 10)
+        pdf.cell(
+            0,
+            5,
+            f"{rank}. {mmss(row.start_s)}–{mmss(row.end_s)}  {tr('kind_' + row.kind, lang)}  "
+            f"({_who(row.person_id, row.speaker_id)})",
+            new_x=XPos.LMARGIN,
+            new_y=YPos.NEXT,
+        )
+        pdf.set_font("DejaVu", size=9)
+        pdf.set_x(text_x)
+        pdf.cell(
+            0,
+            5,
+            f"{tr('moment_modality', lang)}: {tr('modality_' + row.modality, lang)} · "
+            f"{tr('moment_intensity', lang)}: {row.intensity} · {tr('moment_confidence', lang)}: "
+            f"{row.confidence}",
+            new_x=XPos.LMARGIN,
+            new_y=YPos.NEXT,
+        )
+        if row.excerpt:
+            pdf.set_x(text_x)
+            pdf.multi_cell(
+                pdf.epw - (text_x - pdf.l_margin), 5, f"«{row.excerpt}»", new_x=XPos.LMARGIN, new_y=YPos.NEXT
+            )
+        pdf.set_y(max(pdf.get_y(), top + (24 if thumb else 0)) + 2)
+
+    speakers = (report.get("audio") or {}).get("speakers", [])
+    if speakers:
+        pdf.ln(2)
+        pdf.set_font("DejaVu", "B", 13)
+        pdf.cell(0, 8, tr("conversation", lang), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.set_font("DejaVu", size=8)
+        head = [
+            "speaker",
+            "person",
+            "role",
+            "talk_time",
+            "talk_share",
+            "turns",
+            "longest_monologue",
+            "interruptions",
+            "questions",
+        ]
+        with pdf.table(text_align="LEFT", line_height=5) as table:
+            row = table.row()
+            for key in head:
+                row.cell(tr(key, lang))
+            for sp in speakers:
+                m = sp["metrics"]
+                row = table.row()
+                for value in (
+                    sp["id"],
+                    sp.get("person_id") or "—",
+                    tr("role_" + sp.get("role", "unknown"), lang),
+                    mmss(m["talk_time_s"]),
+                    f"{m['talk_share']:.0%}",
+                    m["turns"],
+                    mmss(m["longest_monologue_s"]),
+                    m["interruptions"],
+                    m["questions"],
+                ):
+                    row.cell(str(value))
+    return bytes(pdf.output())

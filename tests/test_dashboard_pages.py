@@ -1,0 +1,172 @@
+"""Each dashboard page run with Streamlit's AppTest against the real API serving a really analysed lesson.
+
+What is checked is what a manager relies on: the page shows the report's own figures (never others), a
+click on a moment moves the player to it, filters and search narrow what is shown, and every empty or
+broken state says so in words (English and Russian).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from edcontrol.report import digest
+from edcontrol.report.i18n import mmss
+
+PAGES = Path(__file__).resolve().parents[1] / "src" / "edcontrol" / "dashboard" / "pages"
+
+
+@pytest.fixture()
+def page(live_service, monkeypatch):
+    monkeypatch.setenv("EDCONTROL_API_URL", live_service.url)
+    monkeypatch.setenv("EDCONTROL_API_KEY", live_service.key)
+    monkeypatch.setenv("EDCONTROL_PUBLIC_API_URL", "http://viewer.example:8000")
+
+    def make(name: str, lang: str = "en", **state: object) -> AppTest:
+        at = AppTest.from_file(str(PAGES / f"{name}.py"), default_timeout=120)
+        at.session_state["lang"] = lang
+        for k, v in state.items():
+            at.session_state[k] = v
+        return at
+
+    return make
+
+
+def texts(at: AppTest) -> str:
+    parts = [
+        e.value
+        for kind in ("markdown", "caption", "info", "warning", "error", "success", "title", "subheader")
+        for e in getattr(at, kind)
+    ]
+    return "\n".join(str(p) for p in parts)
+
+
+def test_lesson_page_shows_the_reports_figures_and_jumps_to_a_moment(page, live_service):
+    report = live_service.report
+    rows = digest.moments(report)
+    assert rows, "the sample lesson has a rude teacher turn: it must give moments"
+    at = page("lesson", lesson_id=live_service.lesson_id).run()
+    assert not at.exception
+    assert at.metric[0].value == str(report["score"]["value"])
+    assert f"({len(rows)})" in " ".join(s.value for s in at.subheader)
+    shown = [m.value for m in at.markdown if m.value.startswith("**")]
+    assert len(shown) == len(rows)
+    for row, text in zip(rows, shown, strict=True):  # ranked as digest ranks them, figures as reported
+        assert f"Intensity: {row.intensity}" in text and f"Confidence: {row.confidence}" in text
+        assert f"{mmss(row.start_s)}–{mmss(row.end_s)}" in text
+    # no number on the page that the report (or the lesson record) does not hold
+    lesson = live_service.get(f"/v1/lessons/{live_service.lesson_id}").json()
+    allowed = {str(v) for v in _numbers([report, lesson])} | {mmss(v) for v in _numbers([report, lesson])}
+    raw = json.dumps([report, lesson])  # dates and times as the API wrote them
+    for token in re.findall(r"\d+(?:[.:]\d+)*", texts(at)):
+        assert token in allowed or token in raw, f"{token} is on screen but not in the report"
+    video = at.get("video")[0].proto
+    assert video.url.startswith("http://viewer.example:8000/v1/media/")  # the browser's address for the API
+    assert video.start_time == 0
+    target = rows[-1]
+    at.button(key=f"jump_{target.id}").click().run()
+    assert at.session_state["video_start"] == target.start_s
+    assert at.get("video")[0].proto.start_time == int(target.start_s)
+
+
+def _numbers(obj: object) -> list[float]:
+    if isinstance(obj, bool):
+        return []
+    if isinstance(obj, int | float):
+        return [obj, round(obj, 2), round(obj, 1), int(obj)]
+    if isinstance(obj, dict):
+        return [n for v in obj.values() for n in _numbers(v)]
+    if isinstance(obj, list):
+        return [n for v in obj for n in _numbers(v)]
+    if isinstance(obj, str):
+        return [float(x) if "." in x else int(x) for x in re.findall(r"\d+(?:\.\d+)?", obj)]
+    return []
+
+
+def test_lesson_page_transcript_search_timeline_and_russian(page, live_service):
+    at = page("lesson", lang="ru", lesson_id=live_service.lesson_id).run()
+    assert not at.exception
+    heads = [s.value for s in at.subheader]
+    assert "Хронология" in heads and "Расшифровка" in heads
+    assert len(at.get("plotly_chart")) == 1
+    full = at.dataframe[-1].value
+    assert len(full) == len(digest.transcript_lines(live_service.report))
+    at.text_input(key="transcript_query").input("STUPID").run()
+    found = at.dataframe[-1].value
+    assert 1 <= len(found) < len(full)
+    assert all("stupid" in line.lower() for line in found.iloc[:, -1])
+    at.text_input(key="transcript_query").input("zzzqqq").run()
+    assert any("zzzqqq" in i.value for i in at.info)
+
+
+def test_lesson_page_empty_and_error_states(page, live_service, monkeypatch):
+    at = page("lesson").run()
+    assert "Pick a lesson" in at.info[0].value
+    at = page("lesson", lesson_id="0" * 32).run()
+    assert "does not exist" in at.warning[0].value
+    monkeypatch.setenv("EDCONTROL_API_KEY", live_service.empty_key)  # another school: not its lesson
+    at = page("lesson", lesson_id=live_service.lesson_id).run()
+    assert "does not exist" in at.warning[0].value
+    monkeypatch.setenv("EDCONTROL_API_URL", "http://127.0.0.1:9")
+    at = page("lesson", lang="ru", lesson_id=live_service.lesson_id).run()
+    assert "не отвечает" in at.error[0].value and "127.0.0.1:9" in at.error[0].value
+    assert not at.exception
+
+
+def test_lessons_page_table_filters_and_open(page, live_service):
+    at = page("lessons").run()
+    assert not at.exception
+    table = at.dataframe[0].value
+    assert len(table) == 1
+    assert table["Score"][0] == live_service.report["score"]["value"]
+    assert table["Moments"][0] == len(digest.moments(live_service.report))
+    assert table["Duration"][0] == mmss(live_service.report["source"]["duration_s"])
+    at.text_input(key="f_teacher").input("nobody").run()
+    assert "No lesson matches" in at.info[0].value
+    at.text_input(key="f_teacher").input("t-sample").run()
+    at.slider(key="f_score").set_value((0, 10)).run()
+    assert "No lesson matches" in at.info[0].value
+    at.slider(key="f_score").set_value((0, 100)).run()
+    assert len(at.dataframe[0].value) == 1
+    at.button(key="open").click().run()
+    assert at.session_state["lesson_id"] == live_service.lesson_id
+
+
+def test_lessons_and_teachers_pages_for_a_school_without_lessons(page, live_service, monkeypatch):
+    monkeypatch.setenv("EDCONTROL_API_KEY", live_service.empty_key)
+    assert "No lessons yet" in page("lessons").run().info[0].value
+    assert "Уроков пока нет" in page("lessons", lang="ru").run().info[0].value
+    assert "No finished lessons" in page("teachers").run().info[0].value
+    assert "when the analysis is done" in page("downloads").run().info[0].value
+
+
+def test_teachers_page_ranking_and_trend(page, live_service):
+    at = page("teachers").run()
+    assert not at.exception
+    summary = live_service.get("/v1/teachers/t-sample/summary").json()
+    ranking = at.dataframe[0].value
+    assert list(ranking["Teacher ID"]) == ["t-sample"]
+    assert ranking["Moments per hour"][0] == summary["moments_per_hour"]
+    assert ranking["Average score"][0] == summary["average_score"]
+    assert len(at.get("plotly_chart")) == 1
+    assert len(at.dataframe[1].value) == len(summary["trend"])
+
+
+def test_downloads_page_offers_json_csv_and_pdf(page, live_service):
+    at = page("downloads", lesson_id=live_service.lesson_id).run()
+    assert not at.exception
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert labels == ["Report (JSON)", "Moments (CSV)", "Lesson report (PDF)"]
+
+
+def test_upload_page_asks_for_file_and_consent(page):
+    at = page("upload").run()
+    assert not at.exception
+    at.button[0].click().run()  # the form's submit button, nothing chosen
+    assert "Choose a recording" in at.warning[0].value
+    at = page("upload", lang="ru").run()
+    assert at.title[0].value == "Загрузить запись урока"
