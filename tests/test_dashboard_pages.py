@@ -17,7 +17,7 @@ from streamlit.testing.v1 import AppTest
 from edcontrol.report import digest
 from edcontrol.report.i18n import mmss
 
-PAGES = Path(__file__).resolve().parents[1] / "src" / "edcontrol" / "dashboard" / "pages"
+PAGES = Path(__file__).resolve().parents[1] / "src" / "edcontrol" / "dashboard" / "views"
 
 
 @pytest.fixture()

@@ -152,9 +152,9 @@ def timeline_figure(report: Report, lanes: list[Lane], lang: str = "en") -> go.F
     fig.update_xaxes(range=[0, end], tickvals=ticks, ticktext=labels)
     fig.update_xaxes(title_text=tr("time_axis", lang), row=n, col=1)
     fig.update_layout(
-        height=110 + 140 * n,
-        margin={"l": 10, "r": 10, "t": 60, "b": 40},
-        legend={"orientation": "h", "y": 1.02 + 0.25 / n, "x": 0},
+        height=130 + 140 * n,
+        margin={"l": 10, "r": 10, "t": 90, "b": 40},
+        legend={"orientation": "h", "yref": "container", "y": 0.99, "yanchor": "top", "x": 0},
         hovermode="closest",
         dragmode="zoom",
     )

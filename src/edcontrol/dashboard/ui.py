@@ -13,11 +13,11 @@ from edcontrol.report.i18n import LANGS, tr
 T = TypeVar("T")
 
 PAGES = {
-    "upload": "pages/upload.py",
-    "lessons": "pages/lessons.py",
-    "lesson": "pages/lesson.py",
-    "teachers": "pages/teachers.py",
-    "downloads": "pages/downloads.py",
+    "upload": "views/upload.py",
+    "lessons": "views/lessons.py",
+    "lesson": "views/lesson.py",
+    "teachers": "views/teachers.py",
+    "downloads": "views/downloads.py",
 }
 
 

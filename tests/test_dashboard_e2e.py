@@ -1,0 +1,168 @@
+"""End to end in a real browser: Debian's Chromium driven by Selenium through Debian's chromedriver
+(installed by scripts/test.sh; no browser download). `edcontrol dashboard` runs as a user starts it.
+
+Upload the sample lesson on the Upload page, wait for the analysis, open the lesson, click a moment and
+check that the <video> element's current time moved to that moment. Screenshots of every page are saved
+under artifacts/dashboard/ (EDCONTROL_TEST_ARTIFACTS to move them).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from conftest import ARTIFACTS, SAMPLE, free_port
+from edcontrol.report import digest
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+DRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture()
+def dashboard(tmp_path):
+    data = tmp_path / "data"
+    port, api_port = free_port(), free_port()
+    env = {**os.environ, "EDCONTROL_DATA": str(data)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "edcontrol.cli", "dashboard", "--port", str(port), "--api-port", str(api_port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while True:
+        assert proc.poll() is None, proc.stdout.read() if proc.stdout else ""
+        try:
+            if httpx.get(f"{url}/_stcore/health", timeout=2).status_code == 200:
+                break
+        except httpx.TransportError:
+            pass
+        assert time.monotonic() < deadline, "the dashboard did not start"
+        time.sleep(0.5)
+    key = (data / "dashboard.key").read_text().strip()
+    yield url, f"http://127.0.0.1:{api_port}", key
+    proc.terminate()
+    proc.wait(timeout=30)
+
+
+@pytest.fixture()
+def browser(tmp_path):
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    if not (Path(CHROMIUM).exists() and Path(DRIVER).exists()):
+        pytest.fail("Debian's chromium and chromium-driver are required (scripts/test.sh installs them)")
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for arg in (
+        "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-quic",
+        "--mute-audio", "--autoplay-policy=no-user-gesture-required", "--window-size=1400,1100",
+        f"--user-data-dir={tmp_path / 'chromium-profile'}",
+    ):  # fmt: skip
+        options.add_argument(arg)
+    driver = webdriver.Chrome(service=Service(DRIVER), options=options)
+    driver.set_page_load_timeout(60)
+    yield driver
+    driver.quit()
+
+
+def shoot(driver, name: str) -> Path:
+    """Full-height screenshot: the window is stretched to the page's height first."""
+    out = ARTIFACTS / "dashboard"
+    out.mkdir(parents=True, exist_ok=True)
+    height = driver.execute_script(
+        "const m = document.querySelector('section.stMain, [data-testid=\"stMain\"]');"
+        "return Math.max(document.body.scrollHeight, m ? m.scrollHeight : 0);"
+    )
+    driver.set_window_size(1400, min(max(1100, int(height) + 200), 6000))
+    time.sleep(1.0)
+    path = out / f"{name}.png"
+    driver.save_screenshot(str(path))
+    driver.set_window_size(1400, 1100)
+    return path
+
+
+def wait_for(driver, xpath: str, timeout: float = 60.0, clickable: bool = True):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    condition = ec.element_to_be_clickable if clickable else ec.presence_of_element_located
+    return WebDriverWait(driver, timeout, poll_frequency=0.5).until(condition((By.XPATH, xpath)))
+
+
+def button(text: str) -> str:
+    return f"//button[normalize-space(.)='{text}']"
+
+
+def test_upload_wait_open_click_moment_moves_video(dashboard, browser):
+    from selenium.webdriver.common.by import By
+
+    url, api, key = dashboard
+    browser.get(f"{url}/upload")
+    wait_for(browser, button("Analyse"))
+    browser.find_element(By.XPATH, "//input[@type='file']").send_keys(str(SAMPLE))
+    wait_for(browser, f"//*[contains(text(), '{SAMPLE.name}')]")
+    browser.find_element(By.XPATH, "//input[@aria-label='Teacher ID']").send_keys("t-e2e")
+    browser.find_element(By.XPATH, "//input[@aria-label='Teacher name']").send_keys("E2E Teacher")
+    consent = browser.find_element(By.XPATH, "//input[@type='checkbox'][contains(@aria-label, 'consented')]")
+    browser.execute_script("arguments[0].click();", consent)  # the real input sits under a styled box
+    assert consent.is_selected()
+    browser.find_element(By.XPATH, button("Analyse")).click()
+    wait_for(browser, "//*[contains(text(), 'Stage:')]", 120)
+    shoot(browser, "1-upload-progress")
+    wait_for(browser, button("Open the lesson"), 900).click()
+
+    lessons = httpx.get(f"{api}/v1/lessons", headers={"X-API-Key": key}).json()
+    assert [x["teacher_id"] for x in lessons] == ["t-e2e"] and lessons[0]["status"] == "done"
+    report = httpx.get(f"{api}/v1/lessons/{lessons[0]['id']}/report", headers={"X-API-Key": key}).json()
+    target = digest.moments(report)[0]
+    label = f"▶ {int(target.start_s) // 60:02d}:{int(target.start_s) % 60:02d}"
+    card = f"//div[contains(@class, 'st-key-jump_{target.id}')]//button"  # the moment's own card
+    jump = wait_for(browser, card, 120)
+    assert jump.text.strip() == label
+    wait_for(browser, "//video", 30)
+    player = "document.querySelector('video')"
+    browser.execute_script(f"{player}.pause(); {player}.currentTime = 3;")
+    assert browser.execute_script(f"return {player}.currentTime") < 5
+    time.sleep(2)  # thumbnails load
+    shoot(browser, "2-lesson")
+    jump = wait_for(browser, card, 30)
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'});", jump)
+    jump.click()
+    deadline, now = time.monotonic() + 30, -1.0
+    while time.monotonic() < deadline:  # the page re-renders: read the player afresh each time
+        now = browser.execute_script(f"return {player} ? {player}.currentTime : -1")
+        if int(target.start_s) - 0.01 <= now <= target.start_s + 3:
+            break
+        time.sleep(0.3)
+    assert int(target.start_s) - 0.01 <= now <= target.start_s + 3, (now, target.start_s)
+    browser.execute_script(f"{player}.scrollIntoView({{block: 'start'}});")
+    shoot(browser, "3-lesson-after-jump")
+
+    for name, path, marker in (
+        ("lessons", "", SAMPLE.name),  # the default page, at the root
+        ("teachers", "teachers", "t-e2e"),
+        ("downloads", "downloads", "Lesson report (PDF)"),
+    ):
+        browser.get(f"{url}/{path}")
+        wait_for(browser, f"//*[contains(text(), '{marker}')]", 60, clickable=False)
+        assert "Page not found" not in browser.find_element(By.TAG_NAME, "body").text
+        time.sleep(1.5)  # let charts and tables finish drawing
+        shoot(browser, f"4-{name}")
+    browser.get(f"{url}/?lang=ru")
+    wait_for(browser, "//*[contains(text(), 'Открыть урок')]", 60, clickable=False)
+    shoot(browser, "5-lessons-ru")
+    assert len(list((ARTIFACTS / "dashboard").glob("*.png"))) >= 7
