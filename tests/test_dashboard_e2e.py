@@ -137,7 +137,14 @@ def test_upload_wait_open_click_moment_moves_video(dashboard, browser):
     player = "document.querySelector('video')"
     browser.execute_script(f"{player}.pause(); {player}.currentTime = 3;")
     assert browser.execute_script(f"return {player}.currentTime") < 5
-    time.sleep(2)  # thumbnails load
+    thumbs = "[...document.querySelectorAll('[data-testid=\"stImage\"] img')]"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and browser.execute_script(
+        f"return {thumbs}.filter(i => i.complete && i.naturalWidth > 0).length"
+    ) < len(digest.moments(report)):
+        time.sleep(0.5)
+    sizes = browser.execute_script(f"return {thumbs}.map(i => i.naturalWidth)")
+    assert len(sizes) == len(digest.moments(report)) and all(w > 0 for w in sizes), sizes  # evidence pictures
     shoot(browser, "2-lesson")
     jump = wait_for(browser, card, 30)
     browser.execute_script("arguments[0].scrollIntoView({block: 'center'});", jump)

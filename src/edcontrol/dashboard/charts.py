@@ -147,7 +147,7 @@ def timeline_figure(report: Report, lanes: list[Lane], lang: str = "en") -> go.F
                 row=row,
                 col=1,
             )
-        fig.update_yaxes(range=[0, 1.2], showticklabels=False, fixedrange=True, row=row, col=1)
+        fig.update_yaxes(range=[0, 1.35], showticklabels=False, fixedrange=True, row=row, col=1)
     ticks, labels = time_ticks(end)
     fig.update_xaxes(range=[0, end], tickvals=ticks, ticktext=labels)
     fig.update_xaxes(title_text=tr("time_axis", lang), row=n, col=1)

@@ -78,6 +78,7 @@ def speaker_to_person(report: Report) -> dict[str, str]:
 def moments(report: Report) -> list[MomentRow]:
     """Every negative moment, most severe first (ties: earlier first)."""
     links = speaker_to_person(report)
+    face_box = {p["id"]: p.get("typical_box") for p in report.get("persons", [])}
     rows = [
         MomentRow(
             id=m["id"],
@@ -112,7 +113,7 @@ def moments(report: Report) -> list[MomentRow]:
                 intensity=m["intensity"],
                 confidence=m["confidence"],
                 excerpt=m.get("transcript_excerpt", ""),
-                box=None,
+                box=face_box.get(person) if person else None,  # the speaker's face, for the thumbnail
             )
         )
     return sorted(rows, key=lambda r: (-r.severity, r.start_s))
