@@ -11,6 +11,7 @@ import json
 import re
 from pathlib import Path
 
+import httpx
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -170,3 +171,36 @@ def test_upload_page_asks_for_file_and_consent(page):
     assert "Choose a recording" in at.warning[0].value
     at = page("upload", lang="ru").run()
     assert at.title[0].value == "Загрузить запись урока"
+
+
+def test_app_navigation_and_language_switch(live_service, monkeypatch):
+    monkeypatch.setenv("EDCONTROL_API_URL", live_service.url)
+    monkeypatch.setenv("EDCONTROL_API_KEY", live_service.key)
+    at = AppTest.from_file(str(PAGES.parent / "app.py"), default_timeout=120).run()
+    assert not at.exception
+    assert at.title[0].value == "Lessons"  # the default page
+    at.sidebar.radio(key="lang").set_value("ru").run()
+    assert at.title[0].value == "Уроки"
+    assert at.query_params["lang"] == ["ru"]  # a shared link keeps the language
+
+
+def test_lesson_page_corrects_a_role_through_the_api(page, live_service):
+    person = live_service.report["persons"][0]
+    original = person["role"]
+    flipped = "student" if original == "teacher" else "teacher"
+    at = page("lesson", lesson_id=live_service.lesson_id).run()
+    try:
+        at.selectbox(key=f"role_{person['id']}").set_value(flipped).run()
+        assert not at.exception
+        report = live_service.get(f"/v1/lessons/{live_service.lesson_id}/report").json()
+        assert next(p for p in report["persons"] if p["id"] == person["id"])["role"] == flipped
+        if person.get("speaker_id"):  # the linked voice follows, and the page shows it
+            assert next(s for s in report["audio"]["speakers"] if s["id"] == person["speaker_id"])["role"] == flipped
+            table = at.dataframe[0].value
+            assert table[table["Speaker"] == person["speaker_id"]]["Role"].iloc[0] == flipped
+    finally:  # put the role back for the other tests
+        httpx.put(
+            f"{live_service.url}/v1/lessons/{live_service.lesson_id}/persons/{person['id']}/role",
+            json={"role": original},
+            headers={"X-API-Key": live_service.key},
+        ).raise_for_status()

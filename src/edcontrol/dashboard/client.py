@@ -105,6 +105,9 @@ class ApiClient:
         info["url"] = self.config.public_url + info["url"]
         return info
 
+    def set_role(self, lesson_id: str, person_id: str, role: str) -> dict:
+        return self._call("PUT", f"/v1/lessons/{lesson_id}/persons/{person_id}/role", json={"role": role}).json()
+
     def teachers(self) -> list[dict]:
         return self._call("GET", "/v1/teachers").json()
 

@@ -126,6 +126,7 @@ def run_dashboard(options: DashboardOptions, settings: Settings | None = None) -
                 "--server.fileWatcherType", "none",
                 "--browser.gatherUsageStats", "false",
                 "--theme.base", "light",
+                "--client.toolbarMode", "minimal",
             ],
             env=env,
         )  # fmt: skip

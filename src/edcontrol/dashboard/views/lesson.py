@@ -170,6 +170,25 @@ else:
             f"{ui.t('long_silences')}: " + ", ".join(f"{mmss(s['start_s'])}–{mmss(s['end_s'])}" for s in silences)
         )
 
+persons = report.get("persons", [])
+if persons:
+    with st.expander(ui.t("correct_roles")):
+
+        def set_role(person_id: str) -> None:
+            ui.call(lambda: api.set_role(lesson_id, person_id, st.session_state[f"role_{person_id}"]))
+
+        roles = ["teacher", "student", "unknown"]
+        for p in persons:
+            st.selectbox(
+                f"{p['id']}" + (f" / {p['speaker_id']}" if p.get("speaker_id") else ""),
+                roles,
+                index=roles.index(p.get("role", "unknown")),
+                format_func=lambda r: ui.t("role_" + r),
+                key=f"role_{p['id']}",
+                on_change=set_role,
+                args=(p["id"],),
+            )
+
 # --- transcript with speakers and search
 st.subheader(ui.t("transcript"))
 if not (audio.get("transcript") or {}).get("words"):
