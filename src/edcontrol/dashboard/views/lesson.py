@@ -173,17 +173,18 @@ else:
 persons = report.get("persons", [])
 if persons:
     with st.expander(ui.t("correct_roles")):
+        roles = ["teacher", "student", "unknown"]
+        labels = [ui.t("role_" + r) for r in roles]  # shown words as options: AppTest ignores format_func
 
         def set_role(person_id: str) -> None:
-            ui.call(lambda: api.set_role(lesson_id, person_id, st.session_state[f"role_{person_id}"]))
+            role = roles[labels.index(st.session_state[f"role_{person_id}"])]
+            ui.call(lambda: api.set_role(lesson_id, person_id, role))
 
-        roles = ["teacher", "student", "unknown"]
         for p in persons:
             st.selectbox(
                 f"{p['id']}" + (f" / {p['speaker_id']}" if p.get("speaker_id") else ""),
-                roles,
+                labels,
                 index=roles.index(p.get("role", "unknown")),
-                format_func=lambda r: ui.t("role_" + r),
                 key=f"role_{p['id']}",
                 on_change=set_role,
                 args=(p["id"],),
