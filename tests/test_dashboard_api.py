@@ -71,9 +71,14 @@ def test_pdf_holds_the_timeline_and_the_top_moments(live_service, lang):
     report = live_service.report
     for key in ("pdf_title", "timeline", "pdf_top_moments", "conversation"):
         assert tr(key, lang) in flat, key
+    assert report["source"]["file_name"] == "sample lesson.mp4"  # the upload's name, not the stored file's
+    assert f"{tr('pdf_file', lang)}: sample lesson.mp4" in flat
     assert f"{tr('score', lang)}: {report['score']['value']}" in flat
     rows = digest.moments(report)
     assert rows
+    by_id = {r.id: r for r in rows}
+    for reason in report["score"]["reasons"]:
+        assert digest.reason_text(reason, by_id, lang)[:40] in flat
     for rank, row in enumerate(rows[:10], 1):
         assert f"{rank}. {mmss(row.start_s)}–{mmss(row.end_s)} {tr('kind_' + row.kind, lang)}" in flat
         assert str(row.intensity) in flat and str(row.confidence) in flat

@@ -71,6 +71,15 @@ def test_transcript_lines_split_on_speaker_and_pause_and_search():
     assert digest.transcript_lines({"audio": None}) == []
 
 
+def test_score_reasons_in_the_readers_language():
+    rows = {r.id: r for r in digest.moments(_report())}
+    voice = {"code": "raised_voice", "text": "S1 (teacher) raised voice at 00:00", "points": 9.0, "moment_id": "V1"}
+    talk = {"code": "teacher_monologue", "text": "the teacher talked 90% of the speech time", "points": 5.0}
+    assert digest.reason_text(voice, rows, "en") == voice["text"]
+    assert digest.reason_text(voice, rows, "ru") == "P1 / S1: повышенный голос"
+    assert digest.reason_text(talk, rows, "ru") == "преподаватель говорил бо́льшую часть времени"
+
+
 def test_times_and_labels():
     assert [mmss(x) for x in (0, 12.7, 59.99, 61, 3600, 3725.2)] == [
         "00:00", "00:12", "00:59", "01:01", "1:00:00", "1:02:05"

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from edcontrol.report.i18n import tr
+
 Report = dict[str, Any]
 
 
@@ -185,3 +187,15 @@ def duration_s(report: Report) -> float:
     ends = [p["last_seen_s"] for p in report.get("persons", [])]
     ends += [t["end_s"] for t in _audio(report).get("turns", [])]
     return max(ends, default=0.0)
+
+
+def reason_text(reason: dict, rows_by_id: dict[str, MomentRow], lang: str) -> str:
+    """A score reason for people. The report writes reasons in English; other languages name the reason by
+    its code and, for a moment, who and what (the moment's time is shown beside it by the caller)."""
+    if lang == "en":
+        return reason["text"]
+    moment = rows_by_id.get(reason.get("moment_id") or "")
+    if moment is None:
+        return tr("reason_" + reason["code"], lang)
+    who = " / ".join(x for x in (moment.person_id, moment.speaker_id) if x)
+    return f"{who}: {tr('kind_' + moment.kind, lang)}"

@@ -14,7 +14,7 @@ import matplotlib
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
-from edcontrol.report.digest import Report, duration_s, moments
+from edcontrol.report.digest import Report, duration_s, moments, reason_text
 from edcontrol.report.i18n import mmss, tr
 from edcontrol.report.timeline_image import timeline_png
 
@@ -68,11 +68,14 @@ def lesson_pdf(
     pdf.cell(0, 8, f"{tr('score', lang)}: {score['value'] if score else '—'}", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_font("DejaVu", size=9)
     if score and score["reasons"]:
+        by_id = {m.id: m for m in moments(report)}
         for reason in score["reasons"]:
+            moment = by_id.get(reason.get("moment_id") or "")
+            when = f"{mmss(moment.start_s)} · " if moment and lang != "en" else ""
             pdf.multi_cell(
                 0,
                 5,
-                f"• {reason['text']} ({tr('points_off', lang, points=reason['points'])})",
+                f"• {when}{reason_text(reason, by_id, lang)} ({tr('points_off', lang, points=reason['points'])})",
                 new_x=XPos.LMARGIN,
                 new_y=YPos.NEXT,
             )
@@ -146,7 +149,7 @@ def lesson_pdf(
             "interruptions",
             "questions",
         ]
-        with pdf.table(text_align="LEFT", line_height=5) as table:
+        with pdf.table(text_align="LEFT", line_height=5, col_widths=(9, 9, 16, 11, 11, 9, 14, 13, 10)) as table:
             row = table.row()
             for key in head:
                 row.cell(tr(key, lang))

@@ -81,11 +81,12 @@ def run_one(lesson_id: str, sessions: sessionmaker, settings: Settings) -> None:
             lesson.error = f"gave up after {settings.max_attempts} attempts (worker stopped or crashed each time)"
             s.commit()
             return
-        media, tenant, language, compliance = (
+        media, tenant, language, compliance, display_name = (
             lesson.media_path,
             lesson.tenant_id,
             lesson.language,
             lesson.compliance_mode,
+            lesson.file_name,
         )
     last = [0.0]
 
@@ -124,6 +125,7 @@ def run_one(lesson_id: str, sessions: sessionmaker, settings: Settings) -> None:
                 lesson.error = f"{type(exc).__name__}: {exc}"
                 s.commit()
         return
+    report.source.file_name = display_name  # the stored file is "media"; people know it by its upload name
     path = storage.write_report(tenant, lesson_id, report.model_dump_json(indent=1))
     heard = len(report.audio.moments) if report.audio else 0
     _finish(

@@ -56,11 +56,7 @@ else:
             st.write(ui.t("score_perfect"))
         for i, reason in enumerate(score["reasons"]):
             moment = by_id.get(reason.get("moment_id") or "")
-            text = reason["text"]
-            if ui.lang() != "en":  # the report writes reasons in English; other languages name them by code
-                who = " / ".join(x for x in (moment.person_id, moment.speaker_id) if x) if moment else ""
-                label = ui.t("kind_" + moment.kind) if moment else ui.t("reason_" + reason["code"])
-                text = f"{who}: {label}" if who else label
+            text = digest.reason_text(reason, by_id, ui.lang())
             cols = st.columns([6, 2, 2])
             cols[0].write(f"{text}  (**{ui.t('points_off', points=reason['points'])}**)")
             if moment is not None:
