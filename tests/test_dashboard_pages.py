@@ -204,3 +204,56 @@ def test_lesson_page_corrects_a_role_through_the_api(page, live_service):
             json={"role": original},
             headers={"X-API-Key": live_service.key},
         ).raise_for_status()
+
+
+@pytest.fixture()
+def other_school(live_service, monkeypatch, tmp_path):
+    """A school whose lessons are written straight into the store: one still running, one failed, and one
+    done whose (real, sample) report is given 45 heard moments, as a long rough lesson would have."""
+    import secrets
+    from datetime import timedelta
+
+    from edcontrol.service.store import Lesson, Tenant, hash_key, make_sessions, now
+
+    key = secrets.token_urlsafe(32)
+    report = json.loads(json.dumps(live_service.report))
+    first = report["audio"]["moments"][0]
+    report["audio"]["moments"] = [
+        {**first, "id": f"V{i + 1}", "start_s": float(i), "end_s": i + 0.9, "peak_s": i + 0.5} for i in range(45)
+    ]
+    path = tmp_path / "report.json"
+    path.write_text(json.dumps(report))
+    ids = {}
+    with make_sessions(live_service.settings.db_url)() as s:
+        school = Tenant(name="Other school", key_hash=hash_key(key))
+        s.add(school)
+        s.flush()
+        for status, extra in [
+            ("running", {"stage": "transcript", "progress": 75, "lease_until": now() + timedelta(hours=1)}),
+            ("failed", {"stage": "failed", "error": "unusable recording: no audio or video stream"}),
+            ("done", {"stage": "done", "progress": 100, "report_path": str(path), "moments": 45}),
+        ]:
+            lesson = Lesson(tenant_id=school.id, file_name=f"{status}.mp4", status=status, **extra)
+            s.add(lesson)
+            s.flush()
+            ids[status] = lesson.id
+        s.commit()
+    monkeypatch.setenv("EDCONTROL_API_KEY", key)
+    return ids
+
+
+def test_lesson_page_running_failed_and_long_lists(page, other_school):
+    at = page("lesson", lesson_id=other_school["running"]).run()
+    assert not at.exception
+    assert "not ready" in at.info[0].value and "75%" in at.info[0].value
+    assert at.get("progress")[0].proto.text == "transcribing"
+    at = page("lesson", lang="ru", lesson_id=other_school["failed"]).run()
+    assert "Анализ не удался" in at.error[0].value and "no audio or video stream" in at.error[0].value
+    at = page("lesson", lesson_id=other_school["done"]).run()
+    assert not at.exception
+    cards = [b for b in at.button if b.key and b.key.startswith("jump_")]
+    assert len(cards) == 20 and at.button(key="more_moments").label == "Show 20 more (of 45)"
+    at.button(key="more_moments").click().run()
+    at.button(key="more_moments").click().run()
+    assert len([b for b in at.button if b.key and b.key.startswith("jump_")]) == 45
+    assert not [b for b in at.button if b.key == "more_moments"]

@@ -9,6 +9,8 @@ from edcontrol.dashboard import charts, ui
 from edcontrol.report import digest
 from edcontrol.report.i18n import mmss
 
+PAGE_SIZE = 20  # moments drawn at a time, most severe first
+
 lesson_id = ui.current_lesson_id()
 if not lesson_id:
     st.info(ui.t("lesson_none"))
@@ -28,10 +30,21 @@ st.caption(
         if x
     )
 )
+if lesson["status"] == "failed":
+    st.error(ui.t("analysis_failed", error=lesson["error"] or ""))
+    st.stop()
 if lesson["status"] != "done":
-    st.info(ui.t("lesson_not_ready", status=ui.status_label(lesson), progress=lesson["progress"]))
-    if lesson["status"] == "failed":
-        st.error(ui.t("analysis_failed", error=lesson["error"] or ""))
+
+    @st.fragment(run_every=2.0)
+    def wait_for_report() -> None:
+        """Live progress while the lesson is analysed; the whole page reloads once the report exists."""
+        now = ui.call(lambda: api.lesson(lesson_id))
+        if now["status"] in ("done", "failed"):
+            st.rerun()
+        st.info(ui.t("lesson_not_ready", status=ui.status_label(now), progress=now["progress"]))
+        st.progress(now["progress"] / 100, text=ui.stage_label(now["stage"]))
+
+    wait_for_report()
     st.stop()
 
 report = ui.call(lambda: api.report(lesson_id))
@@ -112,7 +125,8 @@ def thumbnail(lesson_id: str, t: float, box: tuple[float, ...] | None) -> bytes 
     return ui.client().frame(lesson_id, t, list(box) if box else None)
 
 
-for m in rows:
+shown = st.session_state.setdefault("moments_shown", PAGE_SIZE)
+for m in rows[:shown]:  # pictures are fetched for the moments on screen only: hour-long lessons stay quick
     with st.container(border=True):
         pic, info, act = st.columns([2, 6, 2])
         image = (
@@ -131,6 +145,13 @@ for m in rows:
         act.button(
             ui.t("jump", start=mmss(m.start_s)), key=f"jump_{m.id}", on_click=jump, args=(m.start_s,), type="primary"
         )
+
+if len(rows) > shown:
+    st.button(
+        ui.t("show_more", n=min(PAGE_SIZE, len(rows) - shown), total=len(rows)),
+        key="more_moments",
+        on_click=lambda: st.session_state.update(moments_shown=shown + PAGE_SIZE),
+    )
 
 # --- who talked how much
 audio = report.get("audio") or {}
