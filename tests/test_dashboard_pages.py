@@ -7,6 +7,7 @@ broken state says so in words (English and Russian).
 
 from __future__ import annotations
 
+import datetime
 import json
 import re
 from pathlib import Path
@@ -133,6 +134,11 @@ def test_lessons_page_table_filters_and_open(page, live_service):
     assert "No lesson matches" in at.info[0].value
     at.slider(key="f_score").set_value((0, 100)).run()
     assert len(at.dataframe[0].value) == 1
+    today = datetime.date.today()
+    at.date_input(key="f_dates").set_value((today - datetime.timedelta(days=30), today - datetime.timedelta(days=2)))
+    assert "No lesson matches" in at.run().info[0].value
+    at.date_input(key="f_dates").set_value((today - datetime.timedelta(days=1), today + datetime.timedelta(days=1)))
+    assert len(at.run().dataframe[0].value) == 1
     at.button(key="open").click().run()
     assert at.session_state["lesson_id"] == live_service.lesson_id
 
