@@ -93,6 +93,4 @@ def current_lesson_id() -> str | None:
 
 def open_lesson(lesson_id: str) -> None:
     st.session_state["lesson_id"] = lesson_id
-    st.session_state.pop("video_start", None)
-    st.session_state.pop("moments_shown", None)
     st.switch_page(PAGES["lesson"], query_params={"lesson": lesson_id, "lang": lang()})

@@ -16,6 +16,8 @@ if not lesson_id:
     st.info(ui.t("lesson_none"))
     st.stop()
 st.query_params["lesson"] = lesson_id
+if st.session_state.get("shown_lesson") != lesson_id:  # another lesson (e.g. by URL): start afresh
+    st.session_state.update(shown_lesson=lesson_id, video_start=0.0, moments_shown=PAGE_SIZE)
 api = ui.client()
 lesson = ui.call(lambda: api.lesson(lesson_id))
 st.title(f"{lesson['file_name']}")
