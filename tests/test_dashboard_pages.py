@@ -227,6 +227,7 @@ def other_school(live_service, monkeypatch, tmp_path):
     report["audio"]["moments"] = [
         {**first, "id": f"V{i + 1}", "start_s": float(i), "end_s": i + 0.9, "peak_s": i + 0.5} for i in range(45)
     ]
+    report["warnings"] = [{"code": "clipped_audio", "message": "audio is clipped in 3.1% of samples"}]
     path = tmp_path / "report.json"
     path.write_text(json.dumps(report))
     ids = {}
@@ -259,6 +260,8 @@ def test_lesson_page_running_failed_and_long_lists(page, other_school):
     assert not at.exception
     cards = [b for b in at.button if b.key and b.key.startswith("jump_")]
     assert len(cards) == 20 and at.button(key="more_moments").label == "Show 20 more (of 45)"
+    assert "audio is clipped in 3.1% of samples" in texts(at)
+    assert "звук местами перегружен" in texts(page("lesson", lang="ru", lesson_id=other_school["done"]).run())
     at.button(key="more_moments").click().run()
     at.button(key="more_moments").click().run()
     assert len([b for b in at.button if b.key and b.key.startswith("jump_")]) == 45

@@ -82,8 +82,9 @@ else:
 warnings = report.get("warnings") or []
 if warnings:
     with st.expander(f"{ui.t('warnings')} ({len(warnings)})"):
-        for w in warnings:
-            st.write(f"- {w['message']}")
+        for w in warnings:  # the report's message in English; its code names it in other languages
+            label = ui.t("warning_" + w["code"])
+            st.write(f"- {w['message'] if ui.lang() == 'en' or label.startswith('warning_') else label}")
 
 # --- the recording, started where the last clicked moment starts
 st.subheader(ui.t("video"))
