@@ -266,3 +266,14 @@ def test_lesson_page_running_failed_and_long_lists(page, other_school):
     at.button(key="more_moments").click().run()
     assert len([b for b in at.button if b.key and b.key.startswith("jump_")]) == 45
     assert not [b for b in at.button if b.key == "more_moments"]
+
+
+def test_lesson_page_deletes_a_lesson_only_when_confirmed(page, live_service, other_school):
+    at = page("lesson", lesson_id=other_school["done"]).run()
+    assert at.button(key="delete").disabled
+    at.checkbox(key="delete_sure").check().run()
+    at.button(key="delete").click().run()
+    assert not at.exception and "deleted" in at.success[-1].value
+    key = at.session_state["api"].config.key
+    assert live_service.get(f"/v1/lessons/{other_school['done']}", key=key).status_code == 404
+    assert live_service.get(f"/v1/lessons/{other_school['running']}", key=key).status_code == 200

@@ -108,6 +108,9 @@ class ApiClient:
     def set_role(self, lesson_id: str, person_id: str, role: str) -> dict:
         return self._call("PUT", f"/v1/lessons/{lesson_id}/persons/{person_id}/role", json={"role": role}).json()
 
+    def delete(self, lesson_id: str) -> None:
+        self._call("DELETE", f"/v1/lessons/{lesson_id}")
+
     def teachers(self) -> list[dict]:
         return self._call("GET", "/v1/teachers").json()
 

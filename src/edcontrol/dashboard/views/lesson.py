@@ -229,3 +229,13 @@ else:
             hide_index=True,
             width="stretch",
         )
+
+# --- deleting: the recording, the report and every derived file go (the school's right to erase)
+with st.expander(ui.t("delete_lesson")):
+    sure = st.checkbox(ui.t("delete_confirm"), key="delete_sure")
+    if st.button(ui.t("delete_lesson"), key="delete", disabled=not sure, type="secondary"):
+        ui.call(lambda: api.delete(lesson_id))
+        st.session_state.pop("lesson_id", None)
+        st.query_params.pop("lesson", None)
+        st.success(ui.t("deleted"))
+        st.stop()
