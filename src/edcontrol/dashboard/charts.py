@@ -11,10 +11,9 @@ from __future__ import annotations
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from edcontrol.report.digest import Lane, Report, duration_s
+from edcontrol.report.digest import MOMENT_COLOUR, Lane, Report, arousal_level, duration_s
 from edcontrol.report.i18n import mmss, tr
 
-MOMENT_COLOUR = {"face": "#d62728", "voice": "#ff7f0e", "text": "#9467bd"}
 _STEPS = (5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600)
 
 
@@ -23,10 +22,6 @@ def time_ticks(end_s: float, target: int = 10) -> tuple[list[float], list[str]]:
     step = next((s for s in _STEPS if end_s / s <= target), _STEPS[-1])
     values = [float(v) for v in range(0, int(end_s) + 1, step)]
     return values, [mmss(v) for v in values]
-
-
-def _arousal_y(z: float) -> float:
-    return min(1.0, max(0.0, 0.5 + z / 6))
 
 
 def _lane_title(lane: Lane, lang: str) -> str:
@@ -87,7 +82,7 @@ def timeline_figure(report: Report, lanes: list[Lane], lang: str = "en") -> go.F
             fig.add_trace(
                 go.Scatter(
                     x=lane.speech_t,
-                    y=[None if z is None else _arousal_y(z) for z in lane.arousal_z],
+                    y=[arousal_level(z) for z in lane.arousal_z],
                     customdata=lane.arousal_z,
                     mode="lines",
                     line={"color": "#ff7f0e", "width": 1},

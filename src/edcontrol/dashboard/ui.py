@@ -70,17 +70,18 @@ def call(fn: Callable[[], T]) -> T:
     raise AssertionError("unreachable")  # st.stop() raises
 
 
+def _label_or_raw(prefix: str, value: str) -> str:
+    """The translated label, or the value itself when it has none (a state added later to the service)."""
+    label = t(prefix + value)
+    return value if label == prefix + value else label
+
+
 def status_label(lesson: dict) -> str:
-    return (
-        t("status_" + lesson["status"])
-        if lesson["status"] in ("queued", "running", "done", "failed")
-        else (lesson["status"])
-    )
+    return _label_or_raw("status_", lesson["status"])
 
 
 def stage_label(stage: str) -> str:
-    label = t("stage_" + stage)
-    return stage if label == "stage_" + stage else label
+    return _label_or_raw("stage_", stage)
 
 
 def current_lesson_id() -> str | None:

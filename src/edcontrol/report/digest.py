@@ -14,6 +14,14 @@ from edcontrol.report.i18n import tr
 
 Report = dict[str, Any]
 
+# Drawing conventions shared by the dashboard's chart and the PDF's image.
+MOMENT_COLOUR = {"face": "#d62728", "voice": "#ff7f0e", "text": "#9467bd"}
+
+
+def arousal_level(z: float | None) -> float | None:
+    """Vocal arousal z drawn inside a 0..1 lane: 0 z at mid-height, +-3 z at the edges."""
+    return None if z is None else min(1.0, max(0.0, 0.5 + z / 6))
+
 
 @dataclass(frozen=True)
 class MomentRow:
@@ -32,6 +40,11 @@ class MomentRow:
     confidence: float
     excerpt: str
     box: list[float] | None
+
+    @property
+    def who(self) -> str:
+        """ "P1 / S1": the face and the voice the moment belongs to, whichever are known."""
+        return " / ".join(x for x in (self.person_id, self.speaker_id) if x)
 
     @property
     def severity(self) -> float:
@@ -197,5 +210,4 @@ def reason_text(reason: dict, rows_by_id: dict[str, MomentRow], lang: str) -> st
     moment = rows_by_id.get(reason.get("moment_id") or "")
     if moment is None:
         return tr("reason_" + reason["code"], lang)
-    who = " / ".join(x for x in (moment.person_id, moment.speaker_id) if x)
-    return f"{who}: {tr('kind_' + moment.kind, lang)}"
+    return f"{moment.who}: {tr('kind_' + moment.kind, lang)}"

@@ -33,10 +33,6 @@ class _Pdf(FPDF):
         self.set_text_color(0)
 
 
-def _who(row_person: str | None, row_speaker: str | None) -> str:
-    return " / ".join(x for x in (row_person, row_speaker) if x)
-
-
 def lesson_pdf(
     report: Report,
     lang: str = "en",
@@ -109,8 +105,7 @@ def lesson_pdf(
         pdf.cell(
             0,
             5,
-            f"{rank}. {mmss(row.start_s)}–{mmss(row.end_s)}  {tr('kind_' + row.kind, lang)}  "
-            f"({_who(row.person_id, row.speaker_id)})",
+            f"{rank}. {mmss(row.start_s)}–{mmss(row.end_s)}  {tr('kind_' + row.kind, lang)}  ({row.who})",
             new_x=XPos.LMARGIN,
             new_y=YPos.NEXT,
         )

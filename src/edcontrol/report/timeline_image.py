@@ -17,10 +17,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from edcontrol.report.digest import Report, duration_s, lanes
+from edcontrol.report.digest import MOMENT_COLOUR, Report, arousal_level, duration_s, lanes
 from edcontrol.report.i18n import mmss, tr
-
-MOMENT_COLOUR = {"face": "#d62728", "voice": "#ff7f0e", "text": "#9467bd"}
 
 
 def _gaps(values: list[float | None], bridge: int = 0) -> list[float]:
@@ -55,8 +53,9 @@ def timeline_png(report: Report, lang: str = "en", width_in: float = 10.0, dpi: 
         for start, stop in lane.turns:
             ax.axhspan(1.02, 1.12, xmin=start / end, xmax=stop / end, color="#1f77b4", lw=0)
         if lane.speech_t and lane.arousal_z:
-            mapped = [None if z is None else min(1.0, max(0.0, 0.5 + z / 6)) for z in lane.arousal_z]
-            ax.plot(lane.speech_t, _gaps(mapped), color="#ff7f0e", lw=0.7, alpha=0.8)
+            ax.plot(
+                lane.speech_t, _gaps([arousal_level(z) for z in lane.arousal_z]), color="#ff7f0e", lw=0.7, alpha=0.8
+            )
         for m in lane.moments:
             ax.axvspan(
                 m.start_s,

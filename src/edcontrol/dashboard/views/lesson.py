@@ -137,9 +137,8 @@ for m in rows[:shown]:  # pictures are fetched for the moments on screen only: h
         )
         if image:
             pic.image(image, width="stretch")
-        who = " / ".join(x for x in (m.person_id, m.speaker_id) if x)
         info.markdown(
-            f"**{ui.t('kind_' + m.kind)}** · {who} · {mmss(m.start_s)}–{mmss(m.end_s)}  \n"
+            f"**{ui.t('kind_' + m.kind)}** · {m.who} · {mmss(m.start_s)}–{mmss(m.end_s)}  \n"
             f"{ui.t('moment_modality')}: {ui.t('modality_' + m.modality)} · "
             f"{ui.t('moment_intensity')}: {m.intensity} · {ui.t('moment_confidence')}: {m.confidence}"
         )
