@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import subprocess
 import sys
 import time
@@ -32,14 +33,13 @@ def test_signed_media_link_streams_ranges_and_expires(live_service):
     assert part.headers["content-type"] == "video/mp4"
     assert httpx.get(link).content == whole
     assert httpx.get(link.replace("sig=", "sig=0")).status_code == 403
+    assert httpx.get(re.sub(r"fmt=\w+", "fmt=webm", link)).status_code == 403  # the format is signed too
     with make_sessions(live_service.settings.db_url)() as s:
         secret = s.get(Tenant, s.get(Lesson, live_service.lesson_id).tenant_id).webhook_secret
     past = int(time.time()) - 5
-    signed = media_links.sign(secret, live_service.lesson_id, past)  # rightly signed, but too old
-    assert (
-        httpx.get(f"{live_service.url}/v1/media/{live_service.lesson_id}?expires={past}&sig={signed}").status_code
-        == 403
-    )
+    signed = media_links.sign(secret, live_service.lesson_id, past, "mov")  # rightly signed, but too old
+    old = f"{live_service.url}/v1/media/{live_service.lesson_id}?expires={past}&fmt=mov&sig={signed}"
+    assert httpx.get(old).status_code == 403
     other = live_service.get(f"/v1/lessons/{live_service.lesson_id}/media-url", key=live_service.empty_key)
     assert other.status_code == 404
 

@@ -375,26 +375,34 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         """A signed link that plays the recording in a browser (no API key needed) until it expires."""
         lesson = lesson_of(lesson_id, t, s)
         path = media_of(lesson)
-        link, expires = media_links.make_link(t.webhook_secret, lesson.id)
         info = probe(path)
+        fmt = media_links.media_format(info.container)
+        link, expires = media_links.make_link(t.webhook_secret, lesson.id, fmt)
         return {
             "url": link,
             "expires_at": expires,
-            "media_type": media_links.media_type(info.container),
+            "media_type": media_links.media_type(fmt),
             "has_video": info.has_video,
         }
 
     @app.get("/v1/media/{lesson_id}", response_class=FileResponse)
     def media(
-        lesson_id: str, expires: int, sig: Annotated[str, Query(max_length=128)], s: Session = Depends(db)
+        lesson_id: str,
+        expires: int,
+        fmt: Annotated[str, Query(pattern=r"^[a-z0-9]{1,16}$")],
+        sig: Annotated[str, Query(max_length=128)],
+        s: Session = Depends(db),
     ) -> FileResponse:
         """The recording itself, with HTTP range support (seeking), for a link from /media-url."""
         lesson = s.get(Lesson, lesson_id)
         owner = s.get(Tenant, lesson.tenant_id) if lesson is not None else None
-        if lesson is None or owner is None or not media_links.verify(owner.webhook_secret, lesson_id, expires, sig):
+        if (
+            lesson is None
+            or owner is None
+            or not media_links.verify(owner.webhook_secret, lesson_id, expires, fmt, sig)
+        ):
             raise HTTPException(403, "the link is invalid or has expired")
-        path = media_of(lesson)
-        return FileResponse(path, media_type=media_links.media_type(probe(path).container))
+        return FileResponse(media_of(lesson), media_type=media_links.media_type(fmt))
 
     @app.get("/v1/lessons/{lesson_id}/frame.jpg", response_class=Response)
     def frame(

@@ -25,23 +25,28 @@ MEDIA_TYPES = {
 }
 
 
-def sign(secret: str, lesson_id: str, expires: int) -> str:
-    return hmac.new(secret.encode(), f"media:{lesson_id}:{expires}".encode(), hashlib.sha256).hexdigest()
+def sign(secret: str, lesson_id: str, expires: int, fmt: str) -> str:
+    message = f"media:{lesson_id}:{expires}:{fmt}".encode()
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
 
 
-def make_link(secret: str, lesson_id: str, ttl_s: int = LINK_TTL_S) -> tuple[str, int]:
-    """The path (relative to the API root) and its expiry as a Unix time."""
+def media_format(container: str) -> str:
+    """Our name for the container ('bin' when the browser gets no media type); FFmpeg names containers
+    as 'mov,mp4,m4a,...'."""
+    return next((name for name in container.split(",") if name in MEDIA_TYPES), "bin")
+
+
+def media_type(fmt: str) -> str:
+    """What the browser is told the file is."""
+    return MEDIA_TYPES.get(fmt, "application/octet-stream")
+
+
+def make_link(secret: str, lesson_id: str, fmt: str, ttl_s: int = LINK_TTL_S) -> tuple[str, int]:
+    """The path (relative to the API root) and its expiry as a Unix time. The format travels in the signed
+    link, so the range requests of a playing video are served without opening the container each time."""
     expires = int(time.time()) + ttl_s
-    return f"/v1/media/{lesson_id}?expires={expires}&sig={sign(secret, lesson_id, expires)}", expires
+    return f"/v1/media/{lesson_id}?expires={expires}&fmt={fmt}&sig={sign(secret, lesson_id, expires, fmt)}", expires
 
 
-def verify(secret: str, lesson_id: str, expires: int, sig: str) -> bool:
-    return expires >= time.time() and hmac.compare_digest(sign(secret, lesson_id, expires), sig)
-
-
-def media_type(container: str) -> str:
-    """What the browser is told the file is; FFmpeg names containers as 'mov,mp4,m4a,...'."""
-    for name in container.split(","):
-        if name in MEDIA_TYPES:
-            return MEDIA_TYPES[name]
-    return "application/octet-stream"
+def verify(secret: str, lesson_id: str, expires: int, fmt: str, sig: str) -> bool:
+    return expires >= time.time() and hmac.compare_digest(sign(secret, lesson_id, expires, fmt), sig)
