@@ -335,7 +335,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             if x.teacher_id:
                 by_teacher.setdefault(x.teacher_id, []).append(x)
         rows = [teacher_digest(tid, xs) for tid, xs in by_teacher.items()]
-        return sorted(rows, key=lambda r: (-r["moments_per_hour"], r["average_score"] or 100.0, r["teacher_id"]))
+        unscored = 100.0  # no score yet ranks as nothing of concern; a real 0.0 must not read as that
+        return sorted(
+            rows,
+            key=lambda r: (
+                -r["moments_per_hour"],
+                unscored if r["average_score"] is None else r["average_score"],
+                r["teacher_id"],
+            ),
+        )
 
     @app.get("/v1/teachers/{teacher_id}/summary")
     def teacher_summary(teacher_id: str, t: Tenant = Depends(tenant), s: Session = Depends(db)) -> dict:
