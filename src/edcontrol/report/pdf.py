@@ -60,11 +60,12 @@ def lesson_pdf(
 
     pdf.ln(2)
     pdf.set_font("DejaVu", "B", 13)
+    ranked = moments(report)
+    by_id = {m.id: m for m in ranked}
     score = report.get("score")
     pdf.cell(0, 8, f"{tr('score', lang)}: {score['value'] if score else '—'}", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_font("DejaVu", size=9)
     if score and score["reasons"]:
-        by_id = {m.id: m for m in moments(report)}
         for reason in score["reasons"]:
             moment = by_id.get(reason.get("moment_id") or "")
             when = f"{mmss(moment.start_s)} · " if moment and lang != "en" else ""
@@ -83,7 +84,7 @@ def lesson_pdf(
     pdf.cell(0, 8, tr("timeline", lang), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.image(io.BytesIO(timeline_png(report, lang)), w=pdf.epw)
 
-    rows = moments(report)[:TOP_MOMENTS]
+    rows = ranked[:TOP_MOMENTS]
     pdf.ln(2)
     pdf.set_font("DejaVu", "B", 13)
     pdf.cell(0, 8, tr("pdf_top_moments", lang), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
