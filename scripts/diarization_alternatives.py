@@ -1,0 +1,234 @@
+"""Compare the shipped diarizer with four published alternatives, and measure how stable each is.
+
+Why this script: the pyannote sample sits at 10.07% DER against a 10% target, and several variants land a
+little under it. A variant chosen because it lands under it on the one 30 s file would be fitted to that
+file. So every variant is scored the same way on all three sets, at the shipped VAD setting *and* over 18
+small VAD perturbations around it (threshold 0.45/0.5/0.55, padding 0.1/0.15/0.2 s, minimum silence
+0.2/0.3 s): a method is better only if it is better on the AMI train files (the only set allowed for
+choosing) and its spread shows the gain is not one lucky draw.
+
+    .venv/bin/python scripts/diarization_alternatives.py [--data ../shared/eval] [--methods shipped,nme_sc]
+
+Alternatives (experiment code, not used by the product):
+- nme_sc: normalised maximum eigengap spectral clustering (Park et al., 2019): the affinity pruning level is
+  chosen per recording by the ratio of pruning to eigengap instead of a fixed neighbour fraction.
+- centred_reseg: turns re-segmented on embeddings minus the recording's mean (removes the shared channel, as
+  x-vector pipelines centre before scoring); clustering and merging unchanged.
+- two_scale: windows embedded at 1.2 s and 1.6 s around the same centres, cosine similarities averaged
+  (multi-scale affinity fusion as in NeMo's MSDD, without its neural decoder).
+- dover: frame-level voting (DOVER, Stolcke and Yoshioka, 2019) over six VAD settings; scored at the shipped
+  setting only (it already spans the perturbations).
+
+Result on 2026-11-28 (2 cores; recorded, not used to choose): see the closing note of issue #3.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+from pyannote.core import Annotation, Segment
+from pyannote.metrics.diarization import DiarizationErrorRate
+from scipy.optimize import linear_sum_assignment
+from sklearn.cluster import KMeans
+
+from edcontrol.evaluation.audio import _rttm, _uem
+from edcontrol.features.mel import SAMPLE_RATE
+from edcontrol.media.audio import read_audio
+from edcontrol.models.speaker_embedding import SpeakerEmbedding
+from edcontrol.models.voice_activity import SpeechSegment, VoiceActivity
+from edcontrol.pipeline import diarization as D
+
+Method = Callable[[np.ndarray, list[SpeechSegment]], D.Diarization]
+SHIPPED_VAD = (0.5, 0.1, 0.3)
+PERTURBED_VAD = list(itertools.product((0.45, 0.5, 0.55), (0.1, 0.15, 0.2), (0.2, 0.3)))
+
+
+def _embed(audio: np.ndarray, spans: list[tuple[float, float]], window_s: float, enc: SpeakerEmbedding) -> np.ndarray:
+    """Windows of `window_s` centred on each span's centre (clipped to the recording)."""
+    duration, wlen, out = len(audio) / SAMPLE_RATE, int(window_s * SAMPLE_RATE), []
+    for s, e in spans:
+        start = min(max(0.0, (s + e) / 2 - window_s / 2), max(0.0, duration - window_s))
+        w = audio[int(start * SAMPLE_RATE) : int(start * SAMPLE_RATE) + wlen]
+        out.append(np.pad(w, (0, wlen - len(w))))
+    return enc.embed(out)
+
+
+def _finish(audio, segments, spans, emb, labels, cfg, reseg_emb=None) -> D.Diarization:  # type: ignore[no-untyped-def]
+    """Shared tail: order speakers by first appearance, centroids, frame re-segmentation."""
+    order = {old: new for new, old in enumerate(dict.fromkeys(labels.tolist()))}
+    labels = np.array([order[v] for v in labels])
+    k, e = len(order), emb if reseg_emb is None or len(order) < 2 else reseg_emb
+    cents = np.stack([e[labels == i].mean(axis=0) for i in range(k)])
+    cents /= np.linalg.norm(cents, axis=1, keepdims=True)
+    return D.Diarization(D._resegment(spans, e, cents, segments, len(audio) / SAMPLE_RATE, cfg), [], k, cents)
+
+
+def nme_sc_labels(emb: np.ndarray, max_speakers: int) -> np.ndarray:
+    n = len(emb)
+    if n < 4:
+        return np.zeros(n, int)
+    sim = emb @ emb.T
+    best = None
+    for p in sorted({min(n - 1, max(2, round(f * n))) for f in np.linspace(0.02, 0.3, 15)}):
+        aff = np.zeros_like(sim)
+        aff[np.repeat(np.arange(n), p), np.argsort(-sim, axis=1)[:, :p].reshape(-1)] = 1.0
+        aff = (aff + aff.T) / 2
+        np.fill_diagonal(aff, 0.0)
+        vals, vecs = np.linalg.eigh(np.diag(aff.sum(axis=1)) - aff)
+        gaps = np.diff(vals[: min(max_speakers, n - 2) + 1])
+        ratio = p / max(gaps.max() / max(vals.max(), 1e-9), 1e-9)
+        if best is None or ratio < best[0]:
+            best = (ratio, vecs, int(np.argmax(gaps) + 1))
+    _, vecs, k = best  # type: ignore[misc]
+    return np.zeros(n, int) if k == 1 else KMeans(n_clusters=k, n_init=10, random_state=0).fit_predict(vecs[:, :k])
+
+
+def make_methods(enc: SpeakerEmbedding) -> dict[str, Method]:
+    cfg = D.DiarizationConfig()
+
+    def windows(audio, segments):  # type: ignore[no-untyped-def]
+        return D.make_windows(segments, len(audio) / SAMPLE_RATE, cfg)
+
+    def nme_sc(audio, segments):  # type: ignore[no-untyped-def]
+        spans = windows(audio, segments)
+        if not spans:
+            return D.diarize(audio, segments, enc)
+        emb = _embed(audio, spans, cfg.window_s, enc)
+        labels = D.merge_close_clusters(emb, nme_sc_labels(emb, cfg.max_speakers), cfg.merge_ratio, cfg.merge_cross)
+        return _finish(audio, segments, spans, emb, labels, cfg)
+
+    def centred_reseg(audio, segments):  # type: ignore[no-untyped-def]
+        spans = windows(audio, segments)
+        if not spans:
+            return D.diarize(audio, segments, enc)
+        emb = _embed(audio, spans, cfg.window_s, enc)
+        labels = D.merge_close_clusters(emb, D.spectral_labels(emb, cfg, None), cfg.merge_ratio, cfg.merge_cross)
+        centred = emb - emb.mean(axis=0)
+        centred /= np.maximum(np.linalg.norm(centred, axis=1, keepdims=True), 1e-9)
+        return _finish(audio, segments, spans, emb, labels, cfg, reseg_emb=centred)
+
+    def two_scale(audio, segments):  # type: ignore[no-untyped-def]
+        spans = windows(audio, segments)
+        if not spans:
+            return D.diarize(audio, segments, enc)
+        emb = np.sqrt(0.5) * np.concatenate([_embed(audio, spans, w, enc) for w in (1.2, 1.6)], axis=1)
+        labels = D.merge_close_clusters(emb, D.spectral_labels(emb, cfg, None), cfg.merge_ratio, cfg.merge_cross)
+        return _finish(audio, segments, spans, emb, labels, cfg)
+
+    vads = [VoiceActivity(threshold=t, pad_s=p, min_silence_s=0.3) for t in (0.45, 0.5, 0.55) for p in (0.1, 0.2)]
+
+    def dover(audio, _segments):  # type: ignore[no-untyped-def]
+        return dover_combine([D.diarize(audio, v.segments(audio), enc) for v in vads], len(audio) / SAMPLE_RATE)
+
+    return {
+        "shipped": lambda a, s: D.diarize(a, s, enc),
+        "nme_sc": nme_sc,
+        "centred_reseg": centred_reseg,
+        "two_scale": two_scale,
+        "dover": dover,
+    }
+
+
+def dover_combine(hyps: list[D.Diarization], duration: float, frame_s: float = 0.02) -> D.Diarization:
+    """Map every hypothesis onto the most agreeing one (Hungarian on overlap), then vote per frame."""
+    n = int(np.ceil(duration / frame_s)) + 1
+    mats = []
+    for h in hyps:
+        m = np.zeros((n, h.n_speakers), bool)
+        for t in h.turns:
+            m[round(t.start / frame_s) : round(t.end / frame_s), t.speaker] = True
+        mats.append(m)
+
+    def agreement(a: np.ndarray, b: np.ndarray) -> float:
+        if not a.shape[1] or not b.shape[1]:
+            return float((a.any(axis=1) == b.any(axis=1)).mean())
+        ov = a.T.astype(float) @ b
+        r, c = linear_sum_assignment(-ov)
+        return float(ov[r, c].sum() / max(a.any(axis=1).sum() + b.any(axis=1).sum() - ov[r, c].sum(), 1))
+
+    rank = np.argsort([-np.mean([agreement(a, b) for b in mats if b is not a]) for a in mats])
+    votes = mats[rank[0]].astype(float)
+    for i in rank[1:]:
+        b = mats[i]
+        if not b.shape[1]:
+            continue
+        ov = votes.T @ b
+        rows, cols = linear_sum_assignment(-ov)
+        mapping = {c: r for r, c in zip(rows, cols, strict=True) if ov[r, c] > 0}
+        for j in range(b.shape[1]):
+            if j not in mapping:
+                votes, mapping[j] = np.pad(votes, ((0, 0), (0, 1))), votes.shape[1]
+            votes[:, mapping[j]] += b[:, j]
+    if not votes.shape[1]:
+        return D.Diarization([], [], 0, np.zeros((0, 256)))
+    label = np.where(votes.sum(axis=1) >= len(mats) / 2, votes.argmax(axis=1), -1)
+    turns, i = [], 0
+    while i < n:
+        j = i
+        while j + 1 < n and label[j + 1] == label[i]:
+            j += 1
+        if label[i] >= 0:
+            turns.append(D.Turn(int(label[i]), i * frame_s, min(duration, (j + 1) * frame_s)))
+        i = j + 1
+    ids = {old: new for new, old in enumerate(dict.fromkeys(t.speaker for t in turns))}
+    return D.Diarization([replace(t, speaker=ids[t.speaker]) for t in turns], [], len(ids), np.zeros((len(ids), 256)))
+
+
+def score(items: list, method: Method, vad: VoiceActivity) -> tuple[float, float]:
+    """(DER at collar 0.25 s over the set, fraction of files with the right speaker count)."""
+    metric, right = DiarizationErrorRate(collar=0.25), 0
+    for uri, audio, ref, uem in items:
+        d = method(audio, vad.segments(audio))
+        hyp = Annotation(uri=uri)
+        for t in d.turns:
+            hyp[Segment(t.start, t.end)] = f"S{t.speaker + 1}"
+        metric(ref, hyp, uem=uem)
+        right += len(ref.labels()) == d.n_speakers
+    return float(abs(metric)), right / len(items)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "eval")
+    ap.add_argument("--methods", default="shipped,nme_sc,centred_reseg,two_scale,dover")
+    args = ap.parse_args()
+    ami, sample = args.data / "diar_ami_pyannote_debug", args.data / "diar_asr_en_pyannote_sample"
+
+    def load(wav: Path, rttm: Path, uem: Path | None, uri: str) -> tuple:
+        audio = read_audio(wav)
+        return uri, audio, _rttm(rttm, uri), _uem(uem, uri, len(audio) / SAMPLE_RATE)
+
+    sets = {
+        f"ami_{split}": [
+            load(ami / "audio" / f"{u}.wav", ami / f"debug.{split}.rttm", ami / f"debug.{split}.uem", u)
+            for u in (ami / f"debug.{split}.lst").read_text().split()
+        ]
+        for split in ("train", "development")
+    }
+    sets["pyannote_sample"] = [load(sample / "sample.wav", sample / "sample.rttm", None, "sample")]
+    methods = make_methods(SpeakerEmbedding())
+    for name in args.methods.split(","):
+        row: dict = {"method": name, "chosen_on": "ami_train"}
+        settings = [SHIPPED_VAD] if name == "dover" else [SHIPPED_VAD, *PERTURBED_VAD]
+        for set_name, items in sets.items():
+            vads = [VoiceActivity(threshold=t, pad_s=p, min_silence_s=s) for t, p, s in settings]
+            runs = [score(items, methods[name], vad) for vad in vads]
+            ders = np.array([r[0] for r in runs])
+            row[set_name] = {"der_shipped_vad": round(float(ders[0]), 4), "count_right_shipped_vad": runs[0][1]}
+            if len(runs) > 1:
+                row[set_name] |= {
+                    "der_median_perturbed": round(float(np.median(ders[1:])), 4),
+                    "der_p90_perturbed": round(float(np.quantile(ders[1:], 0.9)), 4),
+                    "count_right_perturbed": round(float(np.mean([r[1] for r in runs[1:]])), 2),
+                }
+        print(json.dumps(row), flush=True)
+
+
+if __name__ == "__main__":
+    main()
