@@ -26,7 +26,7 @@ Alternatives (experiment code, not used by the product):
   best and second voice, loudness, harmonicity, flatness) trained on 40 other EmoDB conversations; detected
   runs get the second-closest voice as an extra turn. Shipped VAD only.
 
-Result on 2026-11-28 (2 cores, 9 min): DER at the shipped VAD, AMI train / EmoDB conversations (allowed
+Result on 2026-11-28 (2 cores, 11 min): DER at the shipped VAD, AMI train / EmoDB conversations (allowed
 for choosing) | AMI development / pyannote sample (record only):
     shipped        31.3% / 39.4% | 20.2% / 10.07%
     nme_sc         29.0% / 38.6% | 31.2% / 10.07%
