@@ -51,12 +51,11 @@ from pathlib import Path
 
 import numpy as np
 from pyannote.core import Annotation, Segment
-from pyannote.metrics.diarization import DiarizationErrorRate
 from scipy.optimize import linear_sum_assignment
 from scipy.signal import butter, sosfilt
 from sklearn.cluster import KMeans
 
-from edcontrol.evaluation.audio import _rttm, _uem
+from edcontrol.evaluation.audio import _uem, der_and_count, load_ami, load_sample
 from edcontrol.features.mel import SAMPLE_RATE
 from edcontrol.media.audio import read_audio
 from edcontrol.models.speaker_embedding import SpeakerEmbedding
@@ -225,16 +224,11 @@ def make_methods(enc: SpeakerEmbedding, overlap_training: list[tuple] | None = N
         main = np.full(len(scores), -1)
         for t in d.turns:
             main[int(t.start / FRAME_S) : int(np.ceil(t.end / FRAME_S))] = t.speaker
-        extra, i = [], 0
-        while i < len(scores):
-            j = i
-            while j + 1 < len(scores) and flagged[j + 1] == flagged[i] and main[j + 1] == main[i]:
-                j += 1
-            if flagged[i] and main[i] >= 0:
-                votes = scores[i : j + 1].sum(axis=0)
-                votes[main[i]] = -np.inf
-                extra.append(D.Turn(int(np.argmax(votes)), i * FRAME_S, (j + 1) * FRAME_S))
-            i = j + 1
+        extra = []
+        for run in D.label_runs(np.where(flagged, main, -1), FRAME_S, np.inf):  # flagged runs, by main voice
+            votes = scores[round(run.start / FRAME_S) : round(run.end / FRAME_S)].sum(axis=0)
+            votes[run.speaker] = -np.inf
+            extra.append(replace(run, speaker=int(np.argmax(votes))))
         return D.Diarization(d.turns + extra, d.overlaps, d.n_speakers, d.centroids)
 
     return {
@@ -280,19 +274,12 @@ def dover_combine(hyps: list[D.Diarization], duration: float, frame_s: float = 0
     if not votes.shape[1]:
         return D.Diarization([], [], 0, np.zeros((0, 256)))
     label = np.where(votes.sum(axis=1) >= len(mats) / 2, votes.argmax(axis=1), -1)
-    turns, i = [], 0
-    while i < n:
-        j = i
-        while j + 1 < n and label[j + 1] == label[i]:
-            j += 1
-        if label[i] >= 0:
-            turns.append(D.Turn(int(label[i]), i * frame_s, min(duration, (j + 1) * frame_s)))
-        i = j + 1
+    turns = D.label_runs(label, frame_s, duration)
     ids = {old: new for new, old in enumerate(dict.fromkeys(t.speaker for t in turns))}
     return D.Diarization([replace(t, speaker=ids[t.speaker]) for t in turns], [], len(ids), np.zeros((len(ids), 256)))
 
 
-def emodb_conversations(root: Path, count: int = 40, duration: float = 45.0) -> list[tuple]:
+def emodb_conversations(root: Path, count: int, duration: float = 45.0) -> list[tuple]:
     """Seeded multi-party conversations from EmoDB utterances (trimmed to their voiced span)."""
     clips: dict[str, list[np.ndarray]] = {}
     for row in csv.DictReader((root / "labels.csv").open(encoding="utf-8")):
@@ -331,15 +318,8 @@ def emodb_conversations(root: Path, count: int = 40, duration: float = 45.0) -> 
 
 def score(items: list, method: Method, vad: VoiceActivity) -> tuple[float, float]:
     """(DER at collar 0.25 s over the set, fraction of files with the right speaker count)."""
-    metric, right = DiarizationErrorRate(collar=0.25), 0
-    for uri, audio, ref, uem in items:
-        d = method(audio, vad.segments(audio))
-        hyp = Annotation(uri=uri)
-        for t in d.turns:
-            hyp[Segment(t.start, t.end)] = f"S{t.speaker + 1}"
-        metric(ref, hyp, uem=uem)
-        right += len(ref.labels()) == d.n_speakers
-    return float(abs(metric)), right / len(items)
+    der, right = der_and_count(items, lambda audio: method(audio, vad.segments(audio)))
+    return der, right / len(items)
 
 
 def main() -> None:
@@ -347,29 +327,21 @@ def main() -> None:
     ap.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "eval")
     ap.add_argument("--methods", default="shipped,nme_sc,centred_reseg,two_scale,dover,overlap_detector")
     args = ap.parse_args()
-    ami, sample = args.data / "diar_ami_pyannote_debug", args.data / "diar_asr_en_pyannote_sample"
-
-    def load(wav: Path, rttm: Path, uem: Path | None, uri: str) -> tuple:
-        audio = read_audio(wav)
-        return uri, audio, _rttm(rttm, uri), _uem(uem, uri, len(audio) / SAMPLE_RATE)
-
+    ami = args.data / "diar_ami_pyannote_debug"
+    # seeds 0-39 are scored; the overlap detector learns from the further 40 (seeds 40-79)
+    conversations = emodb_conversations(args.data / "ser_de_emodb_2s_22k", 80)
     sets = {
-        f"ami_{split}": [
-            load(ami / "audio" / f"{u}.wav", ami / f"debug.{split}.rttm", ami / f"debug.{split}.uem", u)
-            for u in (ami / f"debug.{split}.lst").read_text().split()
-        ]
-        for split in ("train", "development")
+        "ami_train": load_ami(ami, "train"),
+        "ami_development": load_ami(ami, "development"),
+        "emodb_conversations": conversations[:40],
+        "pyannote_sample": load_sample(args.data / "diar_asr_en_pyannote_sample"),
     }
-    sets["emodb_conversations"] = emodb_conversations(args.data / "ser_de_emodb_2s_22k")
-    sets["pyannote_sample"] = [load(sample / "sample.wav", sample / "sample.rttm", None, "sample")]
-    # the overlap detector learns from 40 further EmoDB conversations (seeds 40-79), not the 40 scored ones
-    methods = make_methods(SpeakerEmbedding(), emodb_conversations(args.data / "ser_de_emodb_2s_22k", 80)[40:])
+    methods = make_methods(SpeakerEmbedding(), conversations[40:])
     for name in args.methods.split(","):
         row: dict = {"method": name, "chosen_on": "ami_train, emodb_conversations"}
         for set_name, items in sets.items():
-            slow = (
-                name in ("dover", "overlap_detector") or set_name == "emodb_conversations"
-            )  # 30 min of audio per setting
+            # DOVER and the detector already cost several passes; the EmoDB set is 30 min of audio per setting
+            slow = name in ("dover", "overlap_detector") or set_name == "emodb_conversations"
             settings = [SHIPPED_VAD] if slow else [SHIPPED_VAD, *PERTURBED_VAD]
             vads = [VoiceActivity(threshold=t, pad_s=p, min_silence_s=s) for t, p, s in settings]
             runs = [score(items, methods[name], vad) for vad in vads]

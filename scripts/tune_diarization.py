@@ -21,11 +21,7 @@ import json
 from dataclasses import replace
 from pathlib import Path
 
-from pyannote.core import Annotation, Segment
-from pyannote.metrics.diarization import DiarizationErrorRate
-
-from edcontrol.evaluation.audio import _rttm, _uem
-from edcontrol.media.audio import read_audio
+from edcontrol.evaluation.audio import der_and_count, load_ami, load_sample
 from edcontrol.models.speaker_embedding import SpeakerEmbedding
 from edcontrol.models.voice_activity import VoiceActivity
 from edcontrol.pipeline.diarization import DiarizationConfig, diarize
@@ -40,17 +36,7 @@ GRID = {
 
 def score(items, enc, threshold: float, pad: float, cfg: DiarizationConfig) -> tuple[float, int]:
     vad = VoiceActivity(threshold=threshold, pad_s=pad)
-    metric = DiarizationErrorRate(collar=0.25)
-    right = 0
-    for uri, audio, rttm, uem in items:
-        d = diarize(audio, vad.segments(audio), enc, cfg)
-        hyp = Annotation(uri=uri)
-        for t in d.turns:
-            hyp[Segment(t.start, t.end)] = f"S{t.speaker + 1}"
-        ref = _rttm(rttm, uri)
-        metric(ref, hyp, uem=_uem(uem, uri, len(audio) / 16000))
-        right += len(ref.labels()) == d.n_speakers
-    return float(abs(metric)), right
+    return der_and_count(items, lambda audio: diarize(audio, vad.segments(audio), enc, cfg))
 
 
 def main() -> None:
@@ -58,13 +44,7 @@ def main() -> None:
     ap.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "eval")
     args = ap.parse_args()
     ami = args.data / "diar_ami_pyannote_debug"
-
-    def load(split: str) -> list:
-        uris = (ami / f"debug.{split}.lst").read_text().split()
-        return [(u, read_audio(ami / "audio" / f"{u}.wav"), ami / f"debug.{split}.rttm",
-                 ami / f"debug.{split}.uem") for u in uris]  # fmt: skip
-
-    enc, train, base = SpeakerEmbedding(), load("train"), DiarizationConfig()
+    enc, train, base = SpeakerEmbedding(), load_ami(ami, "train"), DiarizationConfig()
     results = []
     for thr, pad, win, ratio in itertools.product(*GRID.values()):
         cfg = replace(base, window_s=win, merge_ratio=ratio)
@@ -74,10 +54,9 @@ def main() -> None:
         print(json.dumps(results[-1]), flush=True)
     best = min(results, key=lambda r: (r["train_der"], -r["train_count_right"]))
     cfg = replace(base, window_s=best["window_s"], merge_ratio=best["merge_ratio"])
-    sample = args.data / "diar_asr_en_pyannote_sample"
     held = {
-        "ami_development": load("development"),
-        "pyannote_sample": [("sample", read_audio(sample / "sample.wav"), sample / "sample.rttm", None)],
+        "ami_development": load_ami(ami, "development"),
+        "pyannote_sample": load_sample(args.data / "diar_asr_en_pyannote_sample"),
     }
     report = {"chosen_on": "diar_ami_pyannote_debug train (10 files)", "best": best}
     for name, items in held.items():

@@ -8,11 +8,14 @@ import time
 import unicodedata
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from edcontrol.media.audio import read_audio
+
+if TYPE_CHECKING:
+    from edcontrol.pipeline.diarization import Diarization, Turn
 
 Log = Callable[[str], None]
 
@@ -39,8 +42,50 @@ def _uem(path: Path | None, uri: str, duration: float):  # type: ignore[no-untyp
     return Timeline([Segment(0, duration)])
 
 
-def eval_diarization(data: Path, log: Log) -> dict[str, Any]:
+DiarizationItem = tuple[str, np.ndarray, Any, Any]  # uri, 16 kHz audio, reference Annotation, scored Timeline
+
+
+def load_ami(ami: Path, split: str) -> list[DiarizationItem]:
+    """The AMI debug files of one split (train, development, test) with their references and scored spans."""
+    items = []
+    for uri in (ami / f"debug.{split}.lst").read_text().split():
+        audio = read_audio(ami / "audio" / f"{uri}.wav")
+        ref, uem = _rttm(ami / f"debug.{split}.rttm", uri), _uem(ami / f"debug.{split}.uem", uri, len(audio) / 16000)
+        items.append((uri, audio, ref, uem))
+    return items
+
+
+def load_sample(sample: Path) -> list[DiarizationItem]:
+    """The pyannote sample, scored over its whole length."""
+    audio = read_audio(sample / "sample.wav")
+    return [("sample", audio, _rttm(sample / "sample.rttm", "sample"), _uem(None, "sample", len(audio) / 16000))]
+
+
+def hypothesis(turns: list[Turn], uri: str):  # type: ignore[no-untyped-def]
+    """Our turns as a pyannote Annotation, speakers named S1, S2, ..."""
     from pyannote.core import Annotation, Segment
+
+    hyp = Annotation(uri=uri)
+    for t in turns:
+        hyp[Segment(t.start, t.end)] = f"S{t.speaker + 1}"
+    return hyp
+
+
+def der_and_count(
+    items: list[DiarizationItem], diarize_audio: Callable[[np.ndarray], Diarization], collar: float = 0.25
+) -> tuple[float, int]:
+    """DER over the whole set and the number of files whose speaker count is right (for the tuning scripts)."""
+    from pyannote.metrics.diarization import DiarizationErrorRate
+
+    metric, right = DiarizationErrorRate(collar=collar), 0
+    for uri, audio, ref, uem in items:
+        d = diarize_audio(audio)
+        metric(ref, hypothesis(d.turns, uri), uem=uem)
+        right += len(ref.labels()) == d.n_speakers
+    return float(abs(metric)), right
+
+
+def eval_diarization(data: Path, log: Log) -> dict[str, Any]:
     from pyannote.metrics.diarization import DiarizationErrorRate
 
     from edcontrol.models.speaker_embedding import SpeakerEmbedding
@@ -48,33 +93,25 @@ def eval_diarization(data: Path, log: Log) -> dict[str, Any]:
     from edcontrol.pipeline.diarization import diarize
 
     vad, enc = VoiceActivity(), SpeakerEmbedding()
-    sets: dict[str, list[tuple[str, Path, Path, Path | None]]] = {}
+    sets: dict[str, list[DiarizationItem]] = {}
     ami = data / "diar_ami_pyannote_debug"
     if ami.is_dir():
-        uris = (ami / "debug.development.lst").read_text().split()
-        sets["diar_ami_pyannote_debug (development)"] = [
-            (u, ami / "audio" / f"{u}.wav", ami / "debug.development.rttm", ami / "debug.development.uem") for u in uris
-        ]
+        sets["diar_ami_pyannote_debug (development)"] = load_ami(ami, "development")
     sample = data / "diar_asr_en_pyannote_sample"
     if sample.is_dir():
-        sets["diar_asr_en_pyannote_sample"] = [("sample", sample / "sample.wav", sample / "sample.rttm", None)]
+        sets["diar_asr_en_pyannote_sample"] = load_sample(sample)
     if not sets:
         raise FileNotFoundError(f"no diarization data sets found under {data}")
     out: dict[str, Any] = {"task": "diarization"}
     for name, items in sets.items():
         metrics = {c: DiarizationErrorRate(collar=c) for c in (0.25, 0.0)}
         files, audio_s, wall = [], 0.0, 0.0
-        for uri, wav, rttm, uem_path in items:
-            audio = read_audio(wav)
+        for uri, audio, ref, uem in items:
             t0 = time.perf_counter()
             d = diarize(audio, vad.segments(audio), enc)
             wall += time.perf_counter() - t0
             audio_s += len(audio) / 16000
-            hyp = Annotation(uri=uri)
-            for t in d.turns:
-                hyp[Segment(t.start, t.end)] = f"S{t.speaker + 1}"
-            ref = _rttm(rttm, uri)
-            uem = _uem(uem_path, uri, len(audio) / 16000)
+            hyp = hypothesis(d.turns, uri)
             row = {"uri": uri, "speakers_ref": len(ref.labels()), "speakers_hyp": d.n_speakers}
             for c, m in metrics.items():
                 row[f"der_collar_{c}"] = round(float(m(ref, hyp, uem=uem)), 4)

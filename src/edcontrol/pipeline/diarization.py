@@ -166,6 +166,20 @@ def diarize(
     return Diarization(turns, overlaps, k, cents)
 
 
+def label_runs(labels: np.ndarray, frame_s: float, duration: float) -> list[Turn]:
+    """Each run of one speaker label over consecutive frames as a turn; label -1 (nobody) makes none."""
+    turns: list[Turn] = []
+    i, n = 0, len(labels)
+    while i < n:
+        j = i
+        while j + 1 < n and labels[j + 1] == labels[i]:
+            j += 1
+        if labels[i] >= 0:
+            turns.append(Turn(int(labels[i]), i * frame_s, min(duration, (j + 1) * frame_s)))
+        i = j + 1
+    return turns
+
+
 def _resegment(spans, emb, cents, segments, duration, cfg) -> list[Turn]:
     """Frame-level labels: each speech frame takes the speaker whose centroid best matches the
     windows covering it (weighted towards window centres), then runs become turns."""
@@ -184,17 +198,7 @@ def _resegment(spans, emb, cents, segments, duration, cfg) -> list[Turn]:
         kernel = np.ones(cfg.smooth_frames) / cfg.smooth_frames
         scores = np.stack([np.convolve(scores[:, j], kernel, mode="same") for j in range(scores.shape[1])], axis=1)
     frame_label = np.where(speech & (scores.sum(axis=1) != 0), scores.argmax(axis=1), -1)
-    turns: list[Turn] = []
-    i = 0
-    while i < n:
-        if frame_label[i] < 0:
-            i += 1
-            continue
-        j = i
-        while j + 1 < n and frame_label[j + 1] == frame_label[i]:
-            j += 1
-        turns.append(Turn(int(frame_label[i]), i * cfg.frame_s, min(duration, (j + 1) * cfg.frame_s)))
-        i = j + 1
+    turns = label_runs(frame_label, cfg.frame_s, duration)
     # absorb tiny turns into a neighbour, then merge same-speaker turns across short gaps
     cleaned: list[Turn] = []
     for t in turns:
