@@ -70,18 +70,18 @@ def call(fn: Callable[[], T]) -> T:
     raise AssertionError("unreachable")  # st.stop() raises
 
 
-def _label_or_raw(prefix: str, value: str) -> str:
-    """The translated label, or the value itself when it has none (a state added later to the service)."""
+def label_or(prefix: str, value: str, fallback: str) -> str:
+    """The translated label for a code, or ``fallback`` when it has none (a code added later to the service)."""
     label = t(prefix + value)
-    return value if label == prefix + value else label
+    return fallback if label == prefix + value else label
 
 
 def status_label(lesson: dict) -> str:
-    return _label_or_raw("status_", lesson["status"])
+    return label_or("status_", lesson["status"], lesson["status"])
 
 
 def stage_label(stage: str) -> str:
-    return _label_or_raw("stage_", stage)
+    return label_or("stage_", stage, stage)
 
 
 def current_lesson_id() -> str | None:

@@ -83,8 +83,7 @@ warnings = report.get("warnings") or []
 if warnings:
     with st.expander(f"{ui.t('warnings')} ({len(warnings)})"):
         for w in warnings:  # the report's message in English; its code names it in other languages
-            label = ui.t("warning_" + w["code"])
-            st.write(f"- {w['message'] if ui.lang() == 'en' or label.startswith('warning_') else label}")
+            st.write(f"- {w['message'] if ui.lang() == 'en' else ui.label_or('warning_', w['code'], w['message'])}")
 
 # --- the recording, started where the last clicked moment starts
 st.subheader(ui.t("video"))
