@@ -6,7 +6,7 @@ file. So every variant is scored the same way on all three sets, at the shipped 
 small VAD perturbations around it (threshold 0.45/0.5/0.55, padding 0.1/0.15/0.2 s, minimum silence
 0.2/0.3 s): a method is better only if it is better on the sets allowed for choosing and its spread shows the gain is
 not one lucky draw. Allowed for choosing: the AMI train files and 40 synthetic conversations built here from
-EmoDB (2-4 of its 10 speakers, turns of 1-4 utterances, gaps and overlaps up to 0.5 s, speaker gains, half
+EmoDB (2-4 of the 5 speakers in our copy, turns of 1-4 utterances, gaps and overlaps up to 0.5 s, speaker gains, half
 band-limited to telephone 300-3400 Hz, noise; seeded), since EmoDB is a set we may train on. The AMI
 development files and the pyannote sample are printed for the record only.
 
