@@ -86,13 +86,10 @@ def _embed(audio: np.ndarray, spans: list[tuple[float, float]], window_s: float,
 
 
 def _finish(audio, segments, spans, emb, labels, cfg, reseg_emb=None) -> D.Diarization:  # type: ignore[no-untyped-def]
-    """Shared tail: order speakers by first appearance, centroids, frame re-segmentation."""
-    order = {old: new for new, old in enumerate(dict.fromkeys(labels.tolist()))}
-    labels = np.array([order[v] for v in labels])
-    k, e = len(order), emb if reseg_emb is None or len(order) < 2 else reseg_emb
-    cents = np.stack([e[labels == i].mean(axis=0) for i in range(k)])
-    cents /= np.linalg.norm(cents, axis=1, keepdims=True)
-    return D.Diarization(D._resegment(spans, e, cents, segments, len(audio) / SAMPLE_RATE, cfg), [], k, cents)
+    """Shared tail, as in the product: centroids by first appearance, frame re-segmentation."""
+    e = emb if reseg_emb is None or len(np.unique(labels)) < 2 else reseg_emb
+    cents = D.speaker_centroids(e, labels)
+    return D.Diarization(D._resegment(spans, e, cents, segments, len(audio) / SAMPLE_RATE, cfg), [], len(cents), cents)
 
 
 def nme_sc_labels(emb: np.ndarray, max_speakers: int) -> np.ndarray:

@@ -155,15 +155,18 @@ def diarize(
     labels = spectral_labels(emb, cfg, n_speakers)
     if n_speakers is None:
         labels = merge_close_clusters(emb, labels, cfg.merge_ratio, cfg.merge_cross)
-    # order speakers by first appearance: S0 speaks first
-    order = {old: new for new, old in enumerate(dict.fromkeys(labels.tolist()))}
-    labels = np.array([order[v] for v in labels])
-    k = len(order)
-    cents = np.stack([emb[labels == i].mean(axis=0) for i in range(k)])
-    cents /= np.linalg.norm(cents, axis=1, keepdims=True)
+    cents = speaker_centroids(emb, labels)
+    k = len(cents)
     turns = _resegment(spans, emb, cents, segments, duration, cfg)
     overlaps = _overlaps(spans, emb, cents, cfg) if k > 1 else []
     return Diarization(turns, overlaps, k, cents)
+
+
+def speaker_centroids(emb: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """Each cluster's unit-length mean embedding, speakers numbered by first appearance (S0 speaks first)."""
+    order = dict.fromkeys(labels.tolist())
+    cents = np.stack([emb[labels == old].mean(axis=0) for old in order])
+    return cents / np.linalg.norm(cents, axis=1, keepdims=True)
 
 
 def label_runs(labels: np.ndarray, frame_s: float, duration: float) -> list[Turn]:
