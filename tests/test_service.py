@@ -268,20 +268,6 @@ def test_committed_openapi_is_current():
     assert committed_openapi_text() == openapi_text(), "run `edcontrol openapi -o src/edcontrol/service/openapi.json`"
 
 
-def test_compliance_tenant_gets_no_emotion_inference(service):
-    client, _, _ = service
-    key = tenant(client, "EU School", compliance_mode=True)
-    lesson = submit(client, key).json()
-    assert lesson["compliance_mode"] is True
-    assert wait_done(client, key, lesson["id"])["status"] == "done"
-    report = client.get(f"/v1/lessons/{lesson['id']}/report", headers=key).json()
-    assert report["settings"]["emotion_inference"] is False
-    assert report["moments"] == [] and all(p["timeline"]["expression"] == {} for p in report["persons"])
-    assert all(s["timeline"]["speech_emotion"] == {} for s in report["audio"]["speakers"])
-    assert not [m for m in report["audio"]["moments"] if m["kind"] == "angry_speech"]
-    assert {"face_expression", "speech_emotion"}.isdisjoint({m["task"] for m in report["models"]})
-
-
 def test_interrupted_upload_leaves_nothing(tmp_path):
     """The client drops the connection half-way through the upload: no lesson, no file."""
     import socket

@@ -79,7 +79,10 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         None
         if args.no_audio
         else AudioTrackConfig(
-            asr_model=None if args.asr == "none" else args.asr, language=args.language, n_speakers=args.speakers
+            asr_model=None if args.asr == "none" else args.asr,
+            language=args.language,
+            n_speakers=args.speakers,
+            emotion_inference=not args.no_emotion,
         )
     )
     out = Path(args.output)

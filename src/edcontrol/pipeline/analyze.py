@@ -11,6 +11,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -108,6 +109,8 @@ def _person(group: PersonTracks, series: Series, config: FaceTrackConfig) -> rs.
         stack = np.stack(list(rises.values()))
         stacked = np.where(np.isnan(stack).all(axis=0), np.nan, np.max(np.nan_to_num(stack, nan=-1.0), axis=0))
         negative = _clean(np.where(present, stacked, np.nan))
+    if not config.emotion_inference:  # compliance: the fields are absent, not empty
+        expression, summary_expr, negative, base = None, None, None, None  # type: ignore[assignment]
     return rs.Person(
         id=group.id,
         first_seen_s=round(min(o.t for o in obs), 3),
@@ -119,7 +122,7 @@ def _person(group: PersonTracks, series: Series, config: FaceTrackConfig) -> rs.
             presence_ratio=round(float(series.presence.mean()), 4),
             expression_mean=summary_expr,
             dominant_expression=max(summary_expr, key=summary_expr.__getitem__) if summary_expr else None,
-            negative_baseline={k: round(v, 4) for k, v in base.items()},
+            negative_baseline=None if base is None else {k: round(v, 4) for k, v in base.items()},
             looking_away_ratio=round(float(np.nanmean(series.looking_away)) if present.any() else 0.0, 4),
             eyes_closed_ratio=round(float(np.nanmean(series.eyes_closed)) if present.any() else 0.0, 4),
         ),
@@ -172,6 +175,19 @@ def _fuse(persons: list[rs.Person], audio: rs.AudioInfo, lips: dict[str, np.ndar
                 p.role = "student"
 
 
+def one_compliance_switch(
+    config: FaceTrackConfig, audio_config: AudioTrackConfig | None
+) -> tuple[FaceTrackConfig, AudioTrackConfig | None]:
+    """Emotion inference off on either side means off on both: no entry point can switch off the face
+    models and leave the speech-emotion model running (or the reverse) by building one config alone."""
+    if config.emotion_inference and (audio_config is None or audio_config.emotion_inference):
+        return config, audio_config
+    return (
+        replace(config, emotion_inference=False),
+        None if audio_config is None else replace(audio_config, emotion_inference=False),
+    )
+
+
 def analyze_video(
     path: str | Path,
     config: FaceTrackConfig | None = None,
@@ -182,7 +198,7 @@ def analyze_video(
 
     ``audio_config=None`` skips the audio track (face track only); pass ``AudioTrackConfig()`` for both.
     """
-    config = config or FaceTrackConfig()
+    config, audio_config = one_compliance_switch(config or FaceTrackConfig(), audio_config)
     progress = progress or _no_progress
     started = time.perf_counter()
     path = Path(path)
@@ -319,6 +335,7 @@ def analyze_video(
         source=_source(info, stats, duration),
         settings=rs.AnalysisSettings(
             sample_fps=config.sample_fps,
+            compliance_mode=not config.emotion_inference,
             emotion_inference=config.emotion_inference,
             smoothing_window_s=config.smoothing_window_s,
             min_moment_duration_s=config.min_moment_duration_s,

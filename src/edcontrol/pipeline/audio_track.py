@@ -232,7 +232,9 @@ def analyze_audio(
                     loudness_db=_clean(s["loudness"], 1),
                     pitch_hz=_clean(s["pitch"], 1),
                     arousal_z=_clean(s["arousal"], 2),
-                    speech_emotion={e: _clean(v, 3) for e, v in emo.items()} if emo else {},
+                    speech_emotion=None
+                    if emotion_model is None
+                    else ({e: _clean(v, 3) for e, v in emo.items()} if emo else {}),
                 ),
             )
         )
@@ -363,6 +365,8 @@ def analyze_audio(
         used.append(
             rs.ModelInfo(task="speaker_embedding", name=SpeakerEmbedding.name, version=SpeakerEmbedding.version)
         )
+    if emotion_model is not None:
+        used.append(rs.ModelInfo(task="speech_emotion", name=SpeechEmotion.name, version=SpeechEmotion.version))
     if transcript is not None:
         asr = models[f"asr-{config.asr_model}"]
         used.append(rs.ModelInfo(task="speech_recognition", name=f"whisper-{config.asr_model}", version=asr.version))  # type: ignore[attr-defined]

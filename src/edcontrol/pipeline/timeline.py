@@ -31,22 +31,33 @@ def seconds_of(duration_s: float) -> int:
     return max(1, math.ceil(duration_s - 1e-6))
 
 
+def _centred_sum(values: np.ndarray, k: int) -> np.ndarray:
+    """Sum over a centred window of ``k`` seconds, same length as ``values`` (columns for 2-D input).
+
+    ``np.convolve(mode="same")`` returns max(len, k) values, so a clip shorter than the window came
+    back longer than itself; slicing the full convolution keeps the length whatever the clip.
+    """
+    kernel = np.ones(k)
+    start = (k - 1) // 2
+    n = len(values)
+    if values.ndim == 1:
+        return np.convolve(values, kernel, mode="full")[start : start + n]
+    return np.stack(
+        [np.convolve(values[:, j], kernel, mode="full")[start : start + n] for j in range(values.shape[1])], axis=1
+    )
+
+
 def smooth(values: np.ndarray, weights: np.ndarray, window_s: float) -> np.ndarray:
     """Centred moving average that ignores missing seconds (weights 0); stays NaN where none seen."""
     k = max(1, round(window_s))
-    kernel = np.ones(k)
-    v = np.nan_to_num(values) * weights[:, None] if values.ndim == 2 else np.nan_to_num(values) * weights
-    w = weights
+    v = np.nan_to_num(values) * (weights[:, None] if values.ndim == 2 else weights)
+    num = _centred_sum(v, k)
+    den = _centred_sum(weights, k)
     if values.ndim == 2:
-        num = np.stack([np.convolve(v[:, j], kernel, mode="same") for j in range(v.shape[1])], axis=1)
-        den = np.convolve(w, kernel, mode="same")[:, None]
-    else:
-        num = np.convolve(v, kernel, mode="same")
-        den = np.convolve(w, kernel, mode="same")
+        den = den[:, None]
     with np.errstate(invalid="ignore", divide="ignore"):
         out = num / den
-    missing = weights <= 0
-    out[missing] = np.nan
+    out[weights <= 0] = np.nan
     return out
 
 

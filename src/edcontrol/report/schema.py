@@ -4,16 +4,20 @@ Bump SCHEMA_VERSION on every change (minor: fields added; major: fields changed 
 re-export the JSON Schema with ``edcontrol schema -o src/edcontrol/report/lesson_report.schema.json``;
 a test fails while the committed file differs from the models below.
 Times are seconds from the start of the lesson; probabilities and intensities are 0..1.
+
+1.2.0 (from 1.1.0, compatible for readers of 1.1.0 reports): ``settings.compliance_mode`` added; under
+compliance mode the emotion fields (person ``expression``, ``negative_intensity``, ``expression_mean``,
+``dominant_expression``, ``negative_baseline``; speaker ``speech_emotion``) are absent, not empty.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
 
-SCHEMA_VERSION = "1.1.0"
+SCHEMA_VERSION = "1.2.0"
 
 Expression = Literal["neutral", "happiness", "sadness", "anger", "fear", "disgust", "surprise"]
 NegativeEmotion = Literal["anger", "disgust", "fear", "sadness", "contempt"]
@@ -21,6 +25,21 @@ NegativeEmotion = Literal["anger", "disgust", "fear", "sadness", "contempt"]
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+class _WithEmotionFields(_Model):
+    """A model with emotion fields: None under compliance mode, and then left out of the JSON altogether,
+    so a compliance report carries no emotion key at all (AI Act Art. 5(1)(f): off means absent)."""
+
+    _emotion_fields: ClassVar[tuple[str, ...]] = ()
+
+    @model_serializer(mode="wrap")
+    def _drop_absent_emotion(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data = handler(self)
+        for name in self._emotion_fields:
+            if data.get(name, 0) is None:
+                del data[name]
+        return data
 
 
 class SourceInfo(_Model):
@@ -49,6 +68,9 @@ class ModelInfo(_Model):
 
 class AnalysisSettings(_Model):
     sample_fps: float
+    compliance_mode: bool = Field(
+        default=False, description="behaviour metrics only: no emotion model was loaded or run, no emotion field"
+    )
     emotion_inference: bool = Field(description="False under compliance mode: no expression fields are produced")
     timeline_hz: float = 1.0
     smoothing_window_s: float
@@ -60,16 +82,18 @@ class ReportWarning(_Model):
     message: str
 
 
-class PersonTimeline(_Model):
+class PersonTimeline(_WithEmotionFields):
     """Columnar 1 Hz series (index i covers [t[i], t[i] + 1) s); null where the person was not seen."""
 
+    _emotion_fields = ("expression", "negative_intensity")
     t: list[float]
     presence: list[float] = Field(description="share of samples in the second where the face was seen")
-    expression: dict[Expression, list[float | None]] = Field(
-        default_factory=dict, description="smoothed probability per expression"
+    expression: dict[Expression, list[float | None]] | None = Field(
+        default=None, description="smoothed probability per expression; absent under compliance mode"
     )
-    negative_intensity: list[float | None] = Field(
-        default_factory=list, description="strongest negative emotion relative to the person's own baseline"
+    negative_intensity: list[float | None] | None = Field(
+        default=None,
+        description="strongest negative emotion relative to the person's own baseline; absent under compliance mode",
     )
     head_yaw_deg: list[float | None]
     head_pitch_deg: list[float | None]
@@ -84,12 +108,13 @@ class PersonTimeline(_Model):
     eyes_closed: list[float | None]
 
 
-class PersonSummary(_Model):
+class PersonSummary(_WithEmotionFields):
+    _emotion_fields = ("expression_mean", "dominant_expression", "negative_baseline")
     presence_ratio: float = Field(description="share of the lesson the face was seen")
-    expression_mean: dict[Expression, float] = Field(default_factory=dict)
+    expression_mean: dict[Expression, float] | None = None
     dominant_expression: Expression | None = None
-    negative_baseline: dict[NegativeEmotion, float] = Field(
-        default_factory=dict, description="the person's own median probability: what intensities are relative to"
+    negative_baseline: dict[NegativeEmotion, float] | None = Field(
+        default=None, description="the person's own median probability: what intensities are relative to"
     )
     looking_away_ratio: float
     eyes_closed_ratio: float
@@ -166,15 +191,18 @@ class SpeakerMetrics(_Model):
     )
 
 
-class SpeakerTimeline(_Model):
+class SpeakerTimeline(_WithEmotionFields):
     """Columnar 1 Hz series; null where the speaker was silent in that second."""
 
     t: list[float]
     speaking: list[float] = Field(description="share of the second this speaker was talking")
     loudness_db: list[float | None]
     pitch_hz: list[float | None]
+    _emotion_fields = ("speech_emotion",)
     arousal_z: list[float | None] = Field(description="loudness and pitch z-scored against the speaker's own lesson")
-    speech_emotion: dict[str, list[float | None]] = Field(default_factory=dict)
+    speech_emotion: dict[str, list[float | None]] | None = Field(
+        default=None, description="speech-emotion probabilities per second; absent under compliance mode"
+    )
 
 
 class Speaker(_Model):
@@ -239,7 +267,7 @@ class ProcessingInfo(_Model):
 
 
 class LessonReport(_Model):
-    schema_version: Literal["1.1.0"] = SCHEMA_VERSION
+    schema_version: Literal["1.2.0"] = SCHEMA_VERSION
     generated_at: datetime
     edcontrol_version: str
     source: SourceInfo
