@@ -279,3 +279,14 @@ class LessonReport(_Model):
     score: LessonScore | None = Field(default=None, description="lesson score with the reasons behind it")
     warnings: list[ReportWarning] = Field(default_factory=list)
     processing: ProcessingInfo
+
+
+READABLE_VERSIONS = ("1.1.0", SCHEMA_VERSION)  # stored reports this code reads as the current model
+
+
+def parse_stored(data: dict[str, Any]) -> LessonReport:
+    """A stored report as the current model. A 1.1.0 report is valid 1.2.0 content (1.2.0 only added a
+    field with a default and made emotion fields optional), so it is read as such; anything else fails."""
+    if data.get("schema_version") not in READABLE_VERSIONS:
+        raise ValueError(f"report schema {data.get('schema_version')!r} cannot be read by {SCHEMA_VERSION}")
+    return LessonReport.model_validate({**data, "schema_version": SCHEMA_VERSION})

@@ -23,8 +23,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from edcontrol.errors import InputError
 from edcontrol.media.probe import probe
 from edcontrol.media.thumbnail import jpeg_thumbnail
+from edcontrol.pipeline.roles import UnknownParticipant, correct_role
 from edcontrol.report import digest, pdf
 from edcontrol.report.i18n import tr
+from edcontrol.report.schema import parse_stored
 from edcontrol.service import media_links
 from edcontrol.service.jobs import EmbeddedWorker
 from edcontrol.service.settings import Settings
@@ -357,21 +359,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     def override_role(
         lesson_id: str, person_id: str, body: RoleIn, t: Tenant = Depends(tenant), s: Session = Depends(db)
     ) -> dict:
-        """A manager corrects a role; the report keeps the override (and its linked speaker follows)."""
+        """A manager corrects a role (a person P.. or a speaker S..; the linked one follows). Roles, the score
+        and its reasons are recomputed from the stored report, and the lesson's score (teacher ranking) too."""
         lesson = lesson_of(lesson_id, t, s)
-        report = _report(lesson)
-        people = {p["id"]: p for p in report["persons"]}
-        speakers = {sp["id"]: sp for sp in (report.get("audio") or {}).get("speakers", [])}
-        target = people.get(person_id) or speakers.get(person_id)
-        if target is None:
-            raise HTTPException(404, "no such person or speaker in this lesson")
-        target["role"] = body.role
-        linked = target.get("speaker_id") or target.get("person_id")
-        for other in (speakers.get(linked or ""), people.get(linked or "")):
-            if other is not None:
-                other["role"] = body.role
-        storage.write_report(t.id, lesson.id, json.dumps(report, indent=1))
-        return {"lesson_id": lesson.id, "id": person_id, "role": body.role}
+        try:
+            report = correct_role(parse_stored(_report(lesson)), person_id, body.role)
+        except UnknownParticipant:
+            raise HTTPException(404, "no such person or speaker in this lesson") from None
+        storage.write_report(t.id, lesson.id, report.model_dump_json(indent=1))
+        lesson.score = report.score.value if report.score else None
+        s.commit()
+        return {"lesson_id": lesson.id, "id": person_id, "role": body.role, "score": lesson.score}
 
     def media_of(lesson: Lesson) -> Path:
         if not lesson.media_path or not Path(lesson.media_path).is_file():
