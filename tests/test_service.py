@@ -110,10 +110,10 @@ def test_submit_progress_report_and_isolation(service_any_db):
     assert client.get("/v1/lessons", headers=b).json() == []
     # delete removes the lesson and its files
     folder = settings.storage_dir
-    assert any(folder.rglob("report.json"))
+    assert any(folder.rglob("report*.json"))
     assert client.delete(f"/v1/lessons/{lesson['id']}", headers=a).status_code == 204
     assert client.get(f"/v1/lessons/{lesson['id']}", headers=a).status_code == 404
-    assert not any(folder.rglob("media")) and not any(folder.rglob("report.json"))
+    assert not any(folder.rglob("media")) and not any(folder.rglob("report*.json"))
 
 
 def test_auth_and_admin(service):
@@ -164,7 +164,7 @@ def test_job_of_a_dead_worker_is_taken_over(tmp_path, any_db_url):
         key = tenant(client, "School")
         lesson_id = submit(client, key).json()["id"]
         sessions = app.state.sessions
-        assert claim(sessions, settings) == lesson_id  # a worker takes it ... and dies without finishing
+        assert claim(sessions, settings).lesson_id == lesson_id  # a worker takes it ... and dies without finishing
         assert claim(sessions, settings) is None  # its lease still holds: nobody else runs it
         with sessions() as s:
             s.get(Lesson, lesson_id).lease_until = now() - timedelta(seconds=1)
@@ -181,52 +181,7 @@ def test_job_of_a_dead_worker_is_taken_over(tmp_path, any_db_url):
         assert st["status"] == "done"
         with sessions() as s:
             assert s.get(Lesson, lesson_id).attempts == 2
-        assert len(list(settings.storage_dir.rglob("report.json"))) == 1
-
-
-def test_webhook_is_signed_and_retried(service):
-    """A local receiver fails twice, then accepts: the callback arrives signed, after retries."""
-    import threading
-    from http.server import BaseHTTPRequestHandler, HTTPServer
-
-    from edcontrol.service.webhooks import HEADER, verify_signature
-
-    received: list[tuple[str, bytes]] = []
-
-    class Receiver(BaseHTTPRequestHandler):
-        def do_POST(self):
-            body = self.rfile.read(int(self.headers["Content-Length"]))
-            received.append((self.headers[HEADER], body))
-            self.send_response(500 if len(received) <= 2 else 200)
-            self.end_headers()
-
-        def log_message(self, *args):
-            pass
-
-    server = HTTPServer(("127.0.0.1", 0), Receiver)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        client, _, _ = service
-        r = client.post("/v1/tenants", json={"name": "Hooked"}, headers={"X-Admin-Key": ADMIN}).json()
-        key, secret = {"X-API-Key": r["api_key"]}, r["webhook_secret"]
-        url = f"http://127.0.0.1:{server.server_port}/edcontrol"
-        lesson_id = submit(client, key, callback_url=url).json()["id"]
-        assert wait_done(client, key, lesson_id)["status"] == "done"
-        end = time.monotonic() + 30
-        while time.monotonic() < end and len(received) < 3:
-            time.sleep(0.2)
-        assert len(received) == 3  # two failures, then success; no more after success
-        header, body = received[-1]
-        assert verify_signature(secret, header, body)
-        assert not verify_signature("wrong-secret", header, body)
-        assert not verify_signature(secret, header, body + b" ")
-        import json as _json
-
-        assert _json.loads(body)["event"] == "lesson.done" and _json.loads(body)["lesson_id"] == lesson_id
-        time.sleep(0.5)
-        assert "delivered after 3" in client.get(f"/v1/lessons/{lesson_id}", headers=key).json()["webhook_status"]
-    finally:
-        server.shutdown()
+        assert len(list(settings.storage_dir.rglob("report*.json"))) == 1
 
 
 def test_teacher_summary_role_override_and_retention(service):
@@ -273,11 +228,11 @@ def test_teacher_summary_role_override_and_retention(service):
     )
     # retention: nothing is young enough to go ... until the lesson is 31 days old
     sessions, storage = app.state.sessions, Storage(settings.storage_dir)
-    assert purge(sessions, storage) == 0
+    assert purge(sessions, storage).lessons == 0
     with sessions() as s:
         s.get(Lesson, lesson_id).created_at = now() - timedelta(days=31)
         s.commit()
-    assert purge(sessions, storage) == 1
+    assert purge(sessions, storage).lessons == 1
     assert client.get(f"/v1/lessons/{lesson_id}", headers=key).status_code == 404
     assert not [p for p in settings.storage_dir.rglob("*") if p.is_file()]
 

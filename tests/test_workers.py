@@ -92,6 +92,6 @@ def test_killed_worker_job_is_finished_by_another(tmp_path: Path, pg_database: s
         row = status(app, lesson_id)
         assert row.status == "done", (row.status, row.error)
         assert row.attempts == 2
-        assert len(list(settings.storage_dir.rglob("report.json"))) == 1
+        assert len(list(settings.storage_dir.rglob("report*.json"))) == 1
         report = client.get(f"/v1/lessons/{lesson_id}/report", headers=key).json()
         assert len(report["persons"]) == 2

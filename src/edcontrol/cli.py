@@ -45,6 +45,8 @@ def write_atomic(path: Path, text: str) -> None:
 def _progress_bar(enabled: bool):  # type: ignore[no-untyped-def]
     from tqdm import tqdm
 
+    from edcontrol.pipeline.progress import overall_percent
+
     bar = tqdm(
         total=100, unit="%", disable=not enabled, bar_format="{desc:<8} {percentage:3.0f}%|{bar}| {elapsed}<{remaining}"
     )
@@ -54,17 +56,9 @@ def _progress_bar(enabled: bool):  # type: ignore[no-untyped-def]
         if stage != state["stage"]:
             state["stage"] = stage
             bar.set_description_str(stage)
-        # faces take the first 70% of the bar, the audio track the next 25%
-        if stage == "faces":
-            target = round(fraction * 70)
-        elif stage == "report":
-            target = 100
-        elif stage in ("voice", "speakers", "transcript", "tone", "audio"):
-            target = 70 + round(fraction * 25)
-        else:
-            target = bar.n
-        if target > bar.n:
-            bar.update(target - bar.n)
+        target = overall_percent(stage, fraction)
+        if target is not None and round(target) > bar.n:
+            bar.update(round(target) - bar.n)
 
     return bar, update
 
@@ -206,8 +200,14 @@ def cmd_purge(args: argparse.Namespace) -> int:
     from edcontrol.service.store import make_sessions
 
     settings = Settings()
-    n = purge(make_sessions(settings.db_url), Storage(settings.storage_dir))
-    print(json.dumps({"purged_lessons": n}))
+    got = purge(
+        make_sessions(settings.db_url), Storage(settings.storage_dir), settings.orphan_grace_s, settings.tombstone_ttl_s
+    )
+    print(
+        json.dumps(
+            {"purged_lessons": got.lessons, "orphaned_folders": got.orphaned_folders, "tombstones": got.tombstones}
+        )
+    )
     return 0
 
 
@@ -283,7 +283,7 @@ def build_parser() -> argparse.ArgumentParser:
     tc.set_defaults(func=cmd_tenant_create)
     wk = sub.add_parser("worker", help="run a Celery worker (EDCONTROL_BROKER_URL, EDCONTROL_DATABASE_URL)")
     wk.set_defaults(func=cmd_worker)
-    pg = sub.add_parser("purge", help="delete lessons older than each tenant's retention period")
+    pg = sub.add_parser("purge", help="delete lessons past retention, orphaned files, old tombstones")
     pg.set_defaults(func=cmd_purge)
     oa = sub.add_parser("openapi", help="print or write the REST API's OpenAPI document")
     oa.add_argument("-o", "--output")

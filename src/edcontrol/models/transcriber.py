@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -87,7 +88,10 @@ class Transcriber:
         # Batched decoding of VAD chunks: ~25% faster than sequential on 2 cores, same words.
         self._batched = BatchedInferencePipeline(self._model)
 
-    def transcribe(self, audio: np.ndarray, language: str | None = None) -> Transcript:
+    def transcribe(
+        self, audio: np.ndarray, language: str | None = None, progress: Callable[[float], None] | None = None
+    ) -> Transcript:
+        """``progress(fraction)`` after each decoded segment: the share of the audio transcribed so far."""
         if self.model_name == "tiny.en":
             language = "en"
         segments, info = self._batched.transcribe(
@@ -98,10 +102,14 @@ class Transcriber:
             beam_size=1,
             batch_size=8,
         )
-        words = [
-            Word(float(w.start), float(w.end), w.word.strip(), float(w.probability))
-            for seg in segments
-            for w in (seg.words or [])
-            if w.word.strip()
-        ]
+        duration = max(len(audio) / 16_000, 1e-6)
+        words = []
+        for seg in segments:
+            words += [
+                Word(float(w.start), float(w.end), w.word.strip(), float(w.probability))
+                for w in (seg.words or [])
+                if w.word.strip()
+            ]
+            if progress is not None:
+                progress(min(1.0, float(seg.end) / duration))
         return Transcript(info.language, float(info.language_probability), words)

@@ -10,7 +10,6 @@ import math
 import queue
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,17 +29,13 @@ from edcontrol.pipeline.fusion import link_speakers, lip_activity, teacher_speak
 from edcontrol.pipeline.moments import baselines, find_moments, intensity_series
 from edcontrol.pipeline.observations import FrameFaceAnalyzer
 from edcontrol.pipeline.persons import PersonTracks, group_tracks
+from edcontrol.pipeline.progress import Progress, no_progress
 from edcontrol.pipeline.score import lesson_score
 from edcontrol.pipeline.timeline import Series, build_series, seconds_of
 from edcontrol.pipeline.tracking import FaceTracker
 from edcontrol.report import schema as rs
 
-Progress = Callable[[str, float], None]
 _END = object()
-
-
-def _no_progress(stage: str, fraction: float) -> None:
-    return None
 
 
 class _Decoder(threading.Thread):
@@ -199,8 +194,9 @@ def analyze_video(
     ``audio_config=None`` skips the audio track (face track only); pass ``AudioTrackConfig()`` for both.
     """
     config, audio_config = one_compliance_switch(config or FaceTrackConfig(), audio_config)
-    progress = progress or _no_progress
+    progress = progress or no_progress
     started = time.perf_counter()
+    progress("decode", 0.0)
     path = Path(path)
     info = probe(path)
     warnings: list[rs.ReportWarning] = []
@@ -213,6 +209,7 @@ def analyze_video(
     duration = info.duration_s or 0.0
     if not info.has_audio:
         warnings.append(rs.ReportWarning(code="no_audio", message="The recording has no audio track."))
+    progress("decode", 1.0)
     if analyzer is not None and identity is not None:
         decoder = _Decoder(path, config, stats)
         decoder.start()
@@ -266,7 +263,7 @@ def analyze_video(
             audio_info, audio_models = result.info, result.models
             warnings += result.warnings
             duration = max(duration, len(audio) / 16_000)
-    progress("persons", 0.0)
+    progress("fusion", 0.0)
     groups, dropped = group_tracks(tracker.tracks, config)
     n_sec = seconds_of(duration)
     counts = (

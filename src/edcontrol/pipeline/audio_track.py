@@ -8,7 +8,6 @@ interval tree) -> prosody per speaker (loudness and pitch z-scored against the s
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -23,9 +22,8 @@ from edcontrol.models.transcriber import Transcriber, Transcript, Word
 from edcontrol.models.voice_activity import SAMPLE_RATE, VoiceActivity
 from edcontrol.pipeline.conversation import conversation_stats, long_silences, turn_words
 from edcontrol.pipeline.diarization import Diarization, DiarizationConfig, Turn, diarize
+from edcontrol.pipeline.progress import Progress, no_progress
 from edcontrol.report import schema as rs
-
-Progress = Callable[[str, float], None]
 
 
 @dataclass(frozen=True)
@@ -157,7 +155,7 @@ def analyze_audio(
 ) -> AudioTrackResult:
     """Run the audio track on 16 kHz mono audio. ``models`` lets callers reuse loaded models."""
     config = config or AudioTrackConfig()
-    progress = progress or (lambda stage, f: None)
+    progress = progress or no_progress
     models = models if models is not None else {}
     duration = len(audio) / SAMPLE_RATE
     n_sec = max(1, int(np.ceil(duration - 1e-6)))
@@ -174,6 +172,7 @@ def analyze_audio(
     vad = models.setdefault("vad", VoiceActivity())
     progress("voice", 0.0)
     segments = vad.segments(audio)  # type: ignore[attr-defined]
+    progress("voice", 1.0)
     lap("vad")
     peak = float(np.abs(audio).max()) if len(audio) else 0.0
     if peak >= 0.999 and np.mean(np.abs(audio) >= 0.999) > 0.001:
@@ -187,17 +186,24 @@ def analyze_audio(
         warnings.append(rs.ReportWarning(code="no_speech", message="No speech was found in the audio."))
         diar = Diarization([], [], 0, np.zeros((0, 256)))
     else:
-        progress("speakers", 0.2)
+        progress("diarization", 0.0)
         encoder = models.setdefault("speaker", SpeakerEmbedding())
-        diar = diarize(audio, segments, encoder, config.diarization, config.n_speakers)  # type: ignore[arg-type]
+        diar = diarize(
+            audio,
+            segments,
+            encoder,  # type: ignore[arg-type]
+            config.diarization,
+            config.n_speakers,
+            lambda f: progress("diarization", f),
+        )
     lap("diarization")
     transcript: Transcript | None = None
     if config.asr_model and segments:
-        progress("transcript", 0.4)
+        progress("transcript", 0.0)
         asr = models.setdefault(f"asr-{config.asr_model}", Transcriber(config.asr_model, config.asr_threads))
-        transcript = asr.transcribe(audio, config.language)  # type: ignore[attr-defined]
+        transcript = asr.transcribe(audio, config.language, lambda f: progress("transcript", f))  # type: ignore[attr-defined]
     lap("asr")
-    progress("tone", 0.85)
+    progress("emotion", 0.0)
     words = assign_words(transcript.words if transcript else [], diar.turns)
     pros = prosody(audio)
     ids = [f"S{i + 1}" for i in range(diar.n_speakers)]
@@ -207,6 +213,7 @@ def analyze_audio(
     vocal: list[rs.VocalMoment] = []
     emotion_model = models.setdefault("speech_emotion", SpeechEmotion()) if config.emotion_inference else None
     for k, sid in enumerate(ids):
+        progress("emotion", k / max(1, len(ids)))
         s = _speaker_series(pros, diar.turns, k, n_sec)
         emo = (
             _speech_emotion(audio, diar.turns, k, n_sec, emotion_model, config.emotion_chunk_s)  # type: ignore[arg-type]
@@ -289,6 +296,7 @@ def analyze_audio(
                     },
                 )
             )
+    progress("tone", 0.0)
     if transcript is not None and diar.turns:
         tone = models.setdefault("tone", TextTone())
         per_turn = turn_words(diar.turns, words)
@@ -372,7 +380,7 @@ def analyze_audio(
         used.append(rs.ModelInfo(task="speech_recognition", name=f"whisper-{config.asr_model}", version=asr.version))  # type: ignore[attr-defined]
         used.append(rs.ModelInfo(task="text_tone", name=TextTone.name, version=TextTone.version))
     lap("prosody_emotion_tone_metrics")
-    progress("audio", 1.0)
+    progress("tone", 1.0)
     return AudioTrackResult(info, used, warnings, timings)
 
 

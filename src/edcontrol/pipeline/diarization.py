@@ -7,6 +7,7 @@ count from the data; close clusters are merged afterwards so a lone speaker is n
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -140,7 +141,9 @@ def diarize(
     encoder: SpeakerEmbedding,
     cfg: DiarizationConfig | None = None,
     n_speakers: int | None = None,
+    progress: Callable[[float], None] | None = None,
 ) -> Diarization:
+    """``progress(fraction)`` is called as the windows are embedded (most of the stage's time)."""
     cfg = cfg or DiarizationConfig()
     duration = len(audio) / SAMPLE_RATE
     spans = make_windows(segments, duration, cfg)
@@ -151,7 +154,7 @@ def diarize(
     for s, _ in spans:
         w = audio[int(s * SAMPLE_RATE) : int(s * SAMPLE_RATE) + wlen]
         windows.append(np.pad(w, (0, wlen - len(w))))
-    emb = encoder.embed(windows)
+    emb = _embed_in_batches(encoder, windows, progress)
     labels = spectral_labels(emb, cfg, n_speakers)
     if n_speakers is None:
         labels = merge_close_clusters(emb, labels, cfg.merge_ratio, cfg.merge_cross)
@@ -160,6 +163,18 @@ def diarize(
     turns = _resegment(spans, emb, cents, segments, duration, cfg)
     overlaps = _overlaps(spans, emb, cents, cfg) if k > 1 else []
     return Diarization(turns, overlaps, k, cents)
+
+
+def _embed_in_batches(
+    encoder: SpeakerEmbedding, windows: list[np.ndarray], progress: Callable[[float], None] | None, batch: int = 256
+) -> np.ndarray:
+    """Embed in batches so a long lesson reports progress (and can be cancelled) while it embeds."""
+    parts = []
+    for i in range(0, len(windows), batch):
+        parts.append(encoder.embed(windows[i : i + batch]))
+        if progress is not None:
+            progress(min(1.0, (i + batch) / len(windows)))
+    return np.concatenate(parts)
 
 
 def speaker_centroids(emb: np.ndarray, labels: np.ndarray) -> np.ndarray:

@@ -29,8 +29,10 @@ from edcontrol.report.i18n import tr
 from edcontrol.report.schema import parse_stored
 from edcontrol.service import media_links
 from edcontrol.service.jobs import EmbeddedWorker
+from edcontrol.service.outbox import OutboxDispatcher
+from edcontrol.service.retention import delete_lesson as delete_everything
 from edcontrol.service.settings import Settings
-from edcontrol.service.storage import Storage, UploadTooLarge
+from edcontrol.service.storage import LessonGone, Storage, UploadTooLarge
 from edcontrol.service.store import Lesson, Tenant, hash_key, make_sessions, new_id
 
 
@@ -130,9 +132,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):  # type: ignore[no-untyped-def]
+        outbox = OutboxDispatcher(sessions, settings)  # every server delivers due webhooks; claims keep it once
+        outbox.start()
         if worker is not None:
             worker.start()
         yield
+        outbox.stop()
         if worker is not None:
             worker.stop()
 
@@ -366,7 +371,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             report = correct_role(parse_stored(_report(lesson)), person_id, body.role)
         except UnknownParticipant:
             raise HTTPException(404, "no such person or speaker in this lesson") from None
-        storage.write_report(t.id, lesson.id, report.model_dump_json(indent=1))
+        try:
+            storage.write_report(t.id, lesson.id, report.model_dump_json(indent=1), Path(lesson.report_path).name)
+        except LessonGone:
+            raise HTTPException(404, "lesson not found") from None
         lesson.score = report.score.value if report.score else None
         s.commit()
         return {"lesson_id": lesson.id, "id": person_id, "role": body.role, "score": lesson.score}
@@ -456,9 +464,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.delete("/v1/lessons/{lesson_id}", status_code=204)
     def delete_lesson(lesson_id: str, t: Tenant = Depends(tenant), s: Session = Depends(db)) -> None:
-        lesson = lesson_of(lesson_id, t, s)
-        storage.delete_lesson(t.id, lesson.id)
-        s.delete(lesson)
-        s.commit()
+        """Deletes the recording, the report, derived files, pending webhook events and the row, also while
+        the lesson is being analysed: its worker stops and anything it writes late is refused and cleaned."""
+        delete_everything(s, storage, lesson_of(lesson_id, t, s))
 
     return app

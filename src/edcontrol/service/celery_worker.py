@@ -12,6 +12,7 @@ import threading
 from celery import Celery
 
 from edcontrol.service.jobs import claim_id, orphaned, run_one
+from edcontrol.service.outbox import OutboxDispatcher
 from edcontrol.service.settings import Settings
 from edcontrol.service.store import make_sessions
 
@@ -38,9 +39,10 @@ def make_celery(settings: Settings) -> Celery:
 
     @app.task(name=TASK)
     def analyze_lesson(lesson_id: str) -> str:
-        if not claim_id(lesson_id, sessions(), settings):  # type: ignore[arg-type]
-            return "skipped: done or held by another worker"
-        run_one(lesson_id, sessions(), settings)  # type: ignore[arg-type]
+        job = claim_id(lesson_id, sessions(), settings)  # type: ignore[arg-type]
+        if job is None:
+            return "skipped: done, deleted or held by another worker"
+        run_one(job, sessions(), settings)  # type: ignore[arg-type]
         return "ran"
 
     app.edcontrol_sessions = sessions  # type: ignore[attr-defined]
@@ -64,6 +66,8 @@ def run_worker(settings: Settings) -> None:
                 continue
 
     threading.Thread(target=reaper, daemon=True, name="edcontrol-reaper").start()
+    outbox = OutboxDispatcher(app.edcontrol_sessions(), settings)  # type: ignore[attr-defined]
+    outbox.start()
     try:
         app.worker_main(
             [
@@ -79,3 +83,4 @@ def run_worker(settings: Settings) -> None:
         )
     finally:
         stop.set()
+        outbox.stop()

@@ -20,9 +20,19 @@ class Settings:
     asr_model: str | None = os.environ.get("EDCONTROL_ASR_MODEL", "base") or None
     max_attempts: int = 3
     lease_s: float = float(os.environ.get("EDCONTROL_LEASE_S", "120"))  # unrenewed this long: taken over
+    heartbeat_s: float = 0.0  # lease renewal period; 0 = a third of the lease
+    webhook_backoff_s: float = float(os.environ.get("EDCONTROL_WEBHOOK_BACKOFF_S", "1"))
+    webhook_backoff_cap_s: float = 3600.0
+    webhook_max_attempts: int = int(os.environ.get("EDCONTROL_WEBHOOK_MAX_ATTEMPTS", "12"))
+    tombstone_ttl_s: float = 7 * 86400.0  # purge drops tombstones older than this (no lease lives that long)
+    orphan_grace_s: float = 3600.0  # a folder without a lesson row this old is an orphan (not an upload)
     embedded_worker: bool = os.environ.get("EDCONTROL_WORKER", "embedded") == "embedded"
     broker_url: str = os.environ.get("EDCONTROL_BROKER_URL", "redis://127.0.0.1:6379/0")
     queue: str = os.environ.get("EDCONTROL_QUEUE", "edcontrol")
+
+    @property
+    def heartbeat_period_s(self) -> float:
+        return self.heartbeat_s or max(0.2, self.lease_s / 3)
 
     @property
     def storage_dir(self) -> Path:

@@ -12,6 +12,10 @@ class UploadTooLarge(Exception):
     pass
 
 
+class LessonGone(Exception):
+    """The lesson's folder no longer exists (it was deleted): nothing may be written for it again."""
+
+
 class Storage:
     def __init__(self, root: Path) -> None:
         self.root = root
@@ -39,13 +43,29 @@ class Storage:
             raise
         return final, size
 
-    def write_report(self, tenant_id: str, lesson_id: str, text: str) -> Path:
+    def write_report(self, tenant_id: str, lesson_id: str, text: str, name: str = "report.json") -> Path:
+        """Atomic write into the lesson's existing folder. The folder is never re-created: once a lesson is
+        deleted (folder removed), a late write by a worker still running it fails with ``LessonGone``."""
         folder = self.lesson_dir(tenant_id, lesson_id)
-        folder.mkdir(parents=True, exist_ok=True)
-        tmp, final = folder / "report.json.part", folder / "report.json"
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, final)
+        if Path(name).name != name or not folder.is_dir():
+            raise LessonGone(lesson_id)
+        tmp, final = folder / f".{name}.part", folder / name
+        try:
+            tmp.write_text(text, encoding="utf-8")
+            os.replace(tmp, final)
+        except FileNotFoundError:  # deleted between the check and the write
+            raise LessonGone(lesson_id) from None
         return final
+
+    def lesson_dirs(self) -> list[tuple[str, str, Path]]:
+        """(tenant id, lesson id, folder) of every lesson folder on disk."""
+        return [
+            (t.name, d.name, d)
+            for t in sorted(self.root.iterdir())
+            if t.is_dir()
+            for d in sorted(t.iterdir())
+            if d.is_dir()
+        ]
 
     def delete_lesson(self, tenant_id: str, lesson_id: str) -> None:
         shutil.rmtree(self.lesson_dir(tenant_id, lesson_id), ignore_errors=True)

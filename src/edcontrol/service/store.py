@@ -60,6 +60,9 @@ class Lesson(Base):
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # fencing token of the current claim: every write of a worker is conditional on it, so a worker whose
+    # lease was taken over (or whose lesson was deleted) can no longer change anything
+    lease_token: Mapped[str | None] = mapped_column(String(32), nullable=True)
     report_path: Mapped[str | None] = mapped_column(Text, nullable=True)
     duration_s: Mapped[float | None] = mapped_column(Float, nullable=True)
     persons: Mapped[int | None] = mapped_column(Integer, nullable=True)
@@ -68,6 +71,34 @@ class Lesson(Base):
     webhook_status: Mapped[str | None] = mapped_column(String(200), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now, index=True)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now, onupdate=now)
+
+
+class Tombstone(Base):
+    """A deleted lesson's id: late writes of a worker still running it are refused and cleaned up.
+    Holds no content (random ids and a time); ``edcontrol purge`` drops it once no lease can be alive."""
+
+    __tablename__ = "tombstones"
+    lesson_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(String(32))
+    deleted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+
+
+class WebhookEvent(Base):
+    """The outbox: one row per event, written in the same transaction as the lesson's final state, so an
+    event exists exactly when the state changed; delivery retries from here and survives restarts."""
+
+    __tablename__ = "webhook_events"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)  # the event id
+    lesson_id: Mapped[str] = mapped_column(ForeignKey("lessons.id", ondelete="CASCADE"), index=True)
+    event: Mapped[str] = mapped_column(String(64))
+    url: Mapped[str] = mapped_column(Text)
+    payload: Mapped[dict] = mapped_column(JSON)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+    delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    gave_up: Mapped[bool] = mapped_column(Boolean, default=False)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
 
 
 def make_engine(url: str) -> Engine:
