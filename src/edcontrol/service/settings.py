@@ -20,7 +20,7 @@ class Settings:
     asr_model: str | None = os.environ.get("EDCONTROL_ASR_MODEL", "base") or None
     max_attempts: int = 3
     lease_s: float = float(os.environ.get("EDCONTROL_LEASE_S", "120"))  # unrenewed this long: taken over
-    heartbeat_s: float = 0.0  # lease renewal period; 0 = a third of the lease
+    heartbeat_s: float = float(os.environ.get("EDCONTROL_HEARTBEAT_S", "0"))  # lease renewal period; 0 = lease / 3
     webhook_backoff_s: float = float(os.environ.get("EDCONTROL_WEBHOOK_BACKOFF_S", "1"))
     webhook_backoff_cap_s: float = 3600.0
     webhook_max_attempts: int = int(os.environ.get("EDCONTROL_WEBHOOK_MAX_ATTEMPTS", "12"))
