@@ -25,8 +25,10 @@ def write_video(
     options: dict[str, str] | None = None,
     container_options: dict[str, str] | None = None,
     times: Iterable[float] | None = None,
+    pix_fmt: str = "yuv420p",
 ) -> None:
-    """Encode RGB frames (H, W, 3 uint8, even sizes) and optional mono float audio into ``path``.
+    """Encode RGB frames (H, W, 3 uint8; even sizes for yuv420p, any with yuv444p) and optional mono float
+    audio into ``path``.
 
     ``times`` (seconds, one per frame) makes a variable-frame-rate stream, or one that starts late.
     """
@@ -39,7 +41,7 @@ def write_video(
             if vs is None:
                 vs = out.add_stream(codec, rate=rate)
                 vs.height, vs.width = image.shape[:2]
-                vs.pix_fmt = "yuv420p"
+                vs.pix_fmt = pix_fmt
                 opts = {"preset": "veryfast", "crf": "26"} if codec == "libx264" else {}
                 vs.options = {**opts, **(options or {})}
                 if time_iter is not None:

@@ -69,6 +69,12 @@ def _clean(values: np.ndarray, digits: int = 3) -> list[float | None]:
     return [None if (v is None or math.isnan(v)) else round(float(v), digits) for v in values]
 
 
+def _seen_mean(values: np.ndarray) -> float:
+    """Mean over the seconds that have a value; 0.0 when none has (a face seen without its mesh)."""
+    seen = values[np.isfinite(values)]
+    return round(float(seen.mean()), 4) if len(seen) else 0.0
+
+
 def _source(info: MediaInfo, stats: DecodeStats, duration: float) -> rs.SourceInfo:
     return rs.SourceInfo(
         file_name=info.path.name,
@@ -118,8 +124,8 @@ def _person(group: PersonTracks, series: Series, config: FaceTrackConfig) -> rs.
             expression_mean=summary_expr,
             dominant_expression=max(summary_expr, key=summary_expr.__getitem__) if summary_expr else None,
             negative_baseline=None if base is None else {k: round(v, 4) for k, v in base.items()},
-            looking_away_ratio=round(float(np.nanmean(series.looking_away)) if present.any() else 0.0, 4),
-            eyes_closed_ratio=round(float(np.nanmean(series.eyes_closed)) if present.any() else 0.0, 4),
+            looking_away_ratio=_seen_mean(series.looking_away),
+            eyes_closed_ratio=_seen_mean(series.eyes_closed),
         ),
         timeline=rs.PersonTimeline(
             t=series.t.tolist(),
