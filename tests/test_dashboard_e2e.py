@@ -9,7 +9,6 @@ under artifacts/dashboard/ (EDCONTROL_TEST_ARTIFACTS to move them).
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -20,9 +19,6 @@ import pytest
 
 from conftest import ARTIFACTS, SAMPLE, free_port
 from edcontrol.report import digest
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-DRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
 
 pytestmark = pytest.mark.slow
 
@@ -54,28 +50,6 @@ def dashboard(tmp_path):
     yield url, f"http://127.0.0.1:{api_port}", key
     proc.terminate()
     proc.wait(timeout=30)
-
-
-@pytest.fixture()
-def browser(tmp_path):
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    if not (Path(CHROMIUM).exists() and Path(DRIVER).exists()):
-        pytest.fail("Debian's chromium and chromium-driver are required (scripts/test.sh installs them)")
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for arg in (
-        "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-quic",
-        "--mute-audio", "--autoplay-policy=no-user-gesture-required", "--window-size=1400,1100",
-        f"--user-data-dir={tmp_path / 'chromium-profile'}",
-    ):  # fmt: skip
-        options.add_argument(arg)
-    driver = webdriver.Chrome(service=Service(DRIVER), options=options)
-    driver.set_page_load_timeout(60)
-    yield driver
-    driver.quit()
 
 
 def shoot(driver, name: str) -> Path:

@@ -16,6 +16,7 @@ from typing import Annotated, Literal
 
 from fastapi import Depends, FastAPI, File, Form, Header, HTTPException, Query, Request, UploadFile
 from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse, Response
+from fastapi_offline import FastAPIOffline
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -141,11 +142,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if worker is not None:
             worker.stop()
 
-    app = FastAPI(
+    # /docs and /redoc from assets installed with the package (fastapi-offline): air-gapped schools have no CDN
+    app = FastAPIOffline(
         title="EdControl",
         version="0.1.0",
         lifespan=lifespan,
         description="Lesson analytics for the school's LMS: upload, progress, reports.",
+        static_url="/docs-assets",
+        swagger_ui_parameters={"validatorUrl": None},  # the default badge asks validator.swagger.io
     )
     app.state.sessions, app.state.settings, app.state.worker = sessions, settings, worker
 
