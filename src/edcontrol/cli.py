@@ -19,7 +19,7 @@ import tempfile
 import traceback
 from pathlib import Path
 
-from edcontrol.errors import EdControlError, InputError, OutputError
+from edcontrol.errors import EdControlError, InputError, OutputError, UsageError
 
 DEFAULT_DATA = Path(__file__).resolve().parents[3] / "shared" / "eval"
 
@@ -185,6 +185,32 @@ def cmd_tenant_create(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_user_create(args: argparse.Namespace) -> int:
+    """A school's staff account for the dashboard; the password comes from stdin or a prompt, never argv."""
+    import getpass
+
+    from edcontrol.service.passwords import WeakPassword
+    from edcontrol.service.routers.auth import create_user
+    from edcontrol.service.settings import Settings
+    from edcontrol.service.store import make_sessions
+
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = getpass.getpass("password: ")
+        if getpass.getpass("again: ") != password:
+            raise UsageError("the passwords differ")
+    settings = Settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    with make_sessions(settings.db_url)() as s:
+        try:
+            user = create_user(s, args.tenant_id, args.username, password)
+        except (LookupError, ValueError, WeakPassword) as exc:
+            raise UsageError(str(exc).strip("'\"")) from None
+        print(json.dumps({"id": user.id, "tenant_id": user.tenant_id, "username": user.username}))
+    return 0
+
+
 def cmd_worker(args: argparse.Namespace) -> int:
     from edcontrol.service.celery_worker import run_worker
     from edcontrol.service.settings import Settings
@@ -281,6 +307,13 @@ def build_parser() -> argparse.ArgumentParser:
     tc.add_argument("--compliance", action="store_true", help="emotion inference off for this tenant")
     tc.add_argument("--retention-days", type=int)
     tc.set_defaults(func=cmd_tenant_create)
+    us = sub.add_parser("user", help="manage a school's staff accounts (dashboard sign-in)")
+    usub = us.add_subparsers(dest="user_command", required=True)
+    uc = usub.add_parser("create", help="create a staff account of a school")
+    uc.add_argument("tenant_id", help="the school's id (printed by `edcontrol tenant create`)")
+    uc.add_argument("username")
+    uc.add_argument("--password-stdin", action="store_true", help="read the password from the first line of stdin")
+    uc.set_defaults(func=cmd_user_create)
     wk = sub.add_parser("worker", help="run a Celery worker (EDCONTROL_BROKER_URL, EDCONTROL_DATABASE_URL)")
     wk.set_defaults(func=cmd_worker)
     pg = sub.add_parser("purge", help="delete lessons past retention, orphaned files, old tombstones")

@@ -23,3 +23,9 @@ class OutputError(EdControlError):
     """The report could not be written where the user asked."""
 
     exit_code = 4
+
+
+class UsageError(EdControlError):
+    """The command's arguments cannot be carried out as given (a taken name, a weak password, no such id)."""
+
+    exit_code = 2

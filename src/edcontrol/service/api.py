@@ -4,7 +4,6 @@ another tenant's lesson is indistinguishable from a missing one (404)."""
 from __future__ import annotations
 
 import csv
-import hmac
 import io
 import json
 import re
@@ -14,7 +13,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Literal
 
-from fastapi import Depends, FastAPI, File, Form, Header, HTTPException, Query, Request, UploadFile
+from fastapi import Depends, FastAPI, File, Form, HTTPException, Query, Request, UploadFile
 from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse, Response
 from fastapi_offline import FastAPIOffline
 from pydantic import BaseModel, Field
@@ -29,9 +28,11 @@ from edcontrol.report import digest, pdf
 from edcontrol.report.i18n import tr
 from edcontrol.report.schema import parse_stored
 from edcontrol.service import media_links
+from edcontrol.service.deps import admin, db, tenant
 from edcontrol.service.jobs import EmbeddedWorker
 from edcontrol.service.outbox import OutboxDispatcher
 from edcontrol.service.retention import delete_lesson as delete_everything
+from edcontrol.service.routers import auth
 from edcontrol.service.settings import Settings
 from edcontrol.service.storage import LessonGone, Storage, UploadTooLarge
 from edcontrol.service.store import Lesson, Tenant, hash_key, make_sessions, new_id
@@ -153,18 +154,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.sessions, app.state.settings, app.state.worker = sessions, settings, worker
 
-    def db() -> Session:
-        with sessions() as s:
-            yield s  # type: ignore[misc]
-
-    def tenant(x_api_key: Annotated[str | None, Header()] = None, s: Session = Depends(db)) -> Tenant:
-        if not x_api_key:
-            raise HTTPException(401, "missing X-API-Key header")
-        found = s.scalar(select(Tenant).where(Tenant.key_hash == hash_key(x_api_key)))
-        if found is None:
-            raise HTTPException(401, "unknown API key")
-        return found
-
     def lesson_of(lesson_id: str, t: Tenant, s: Session) -> Lesson:
         lesson = s.scalar(select(Lesson).where(Lesson.id == lesson_id, Lesson.tenant_id == t.id))
         if lesson is None:
@@ -175,12 +164,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     def health() -> dict[str, str]:
         return {"status": "ok"}
 
-    @app.post("/v1/tenants", status_code=201, response_model=TenantOut)
-    def create_tenant(
-        body: TenantIn, x_admin_key: Annotated[str | None, Header()] = None, s: Session = Depends(db)
-    ) -> TenantOut:
-        if not settings.admin_key or not x_admin_key or not hmac.compare_digest(x_admin_key, settings.admin_key):
-            raise HTTPException(403, "admin key required")
+    app.include_router(auth.router)
+
+    @app.post("/v1/tenants", status_code=201, response_model=TenantOut, dependencies=[Depends(admin)])
+    def create_tenant(body: TenantIn, s: Session = Depends(db)) -> TenantOut:
         key = secrets.token_urlsafe(32)
         t = Tenant(
             name=body.name,

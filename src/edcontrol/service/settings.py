@@ -26,6 +26,7 @@ class Settings:
     webhook_max_attempts: int = int(os.environ.get("EDCONTROL_WEBHOOK_MAX_ATTEMPTS", "12"))
     tombstone_ttl_s: float = 7 * 86400.0  # purge drops tombstones older than this (no lease lives that long)
     orphan_grace_s: float = 3600.0  # a folder without a lesson row this old is an orphan (not an upload)
+    session_ttl_s: float = float(os.environ.get("EDCONTROL_SESSION_TTL_S", str(12 * 3600)))  # dashboard sign-in
     embedded_worker: bool = os.environ.get("EDCONTROL_WORKER", "embedded") == "embedded"
     broker_url: str = os.environ.get("EDCONTROL_BROKER_URL", "redis://127.0.0.1:6379/0")
     queue: str = os.environ.get("EDCONTROL_QUEUE", "edcontrol")
