@@ -8,6 +8,7 @@ under artifacts/dashboard/ (EDCONTROL_TEST_ARTIFACTS to move them).
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -23,13 +24,12 @@ from edcontrol.report import digest
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture()
-def dashboard(tmp_path):
-    data = tmp_path / "data"
+def start_dashboard(data: Path, *extra: str):
+    """`edcontrol dashboard` as a user starts it; yields (dashboard url, API url, local school's key)."""
     port, api_port = free_port(), free_port()
     env = {**os.environ, "EDCONTROL_DATA": str(data)}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "edcontrol.cli", "dashboard", "--port", str(port), "--api-port", str(api_port)],
+        [sys.executable, "-m", "edcontrol.cli", "dashboard", "--port", str(port), "--api-port", str(api_port), *extra],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -47,9 +47,16 @@ def dashboard(tmp_path):
         assert time.monotonic() < deadline, "the dashboard did not start"
         time.sleep(0.5)
     key = (data / "dashboard.key").read_text().strip()
-    yield url, f"http://127.0.0.1:{api_port}", key
-    proc.terminate()
-    proc.wait(timeout=30)
+    try:
+        yield url, f"http://127.0.0.1:{api_port}", key
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+@pytest.fixture()
+def dashboard(tmp_path):
+    yield from start_dashboard(tmp_path / "data")
 
 
 def shoot(driver, name: str) -> Path:
@@ -147,3 +154,69 @@ def test_upload_wait_open_click_moment_moves_video(dashboard, browser):
     wait_for(browser, "//*[contains(text(), 'Открыть урок')]", 60, clickable=False)
     shoot(browser, "5-lessons-ru")
     assert len(list((ARTIFACTS / "dashboard").glob("*.png"))) >= 7
+
+
+def test_sign_in_required_and_each_school_sees_only_its_lessons(tmp_path, browser):
+    """--no-auto-sign-in: signed out -> only the sign-in page; school A's user sees A's lesson and never
+    B's; sign-out returns to the sign-in page; school B's user sees only B's."""
+    from selenium.webdriver.common.by import By
+
+    data = tmp_path / "data"
+    env = {**os.environ, "EDCONTROL_DATA": str(data)}
+
+    def cli(*args: str, stdin: str = "") -> dict:
+        done = subprocess.run(
+            [sys.executable, "-m", "edcontrol.cli", *args], input=stdin, capture_output=True, text=True, env=env
+        )
+        assert done.returncode == 0, done.stderr
+        return json.loads(done.stdout)
+
+    gen = start_dashboard(data, "--no-auto-sign-in")
+    url, api, key_a = next(gen)
+    try:
+        school_a = httpx.get(f"{api}/v1/auth/me", headers={"X-API-Key": key_a}).json()["tenant_id"]
+        school_b = cli("tenant", "create", "School B")
+        cli("user", "create", school_a, "anna", "--password-stdin", stdin="anna's long secret\n")
+        cli("user", "create", school_b["id"], "boris", "--password-stdin", stdin="boris's long secret\n")
+        for key, name in ((key_a, "lesson-of-school-A.mp4"), (school_b["api_key"], "lesson-of-school-B.mp4")):
+            with SAMPLE.open("rb") as f:
+                r = httpx.post(
+                    f"{api}/v1/lessons",
+                    headers={"X-API-Key": key},
+                    files={"file": (name, f)},
+                    data={"consent": "true", "teacher_id": "t"},
+                    timeout=120,
+                )
+            assert r.status_code == 202, r.text
+
+        def body() -> str:
+            return browser.find_element(By.TAG_NAME, "body").text
+
+        def sign_in(username: str, password: str) -> None:
+            wait_for(browser, "//input[@aria-label='Username']").send_keys(username)
+            browser.find_element(By.XPATH, "//input[@aria-label='Password']").send_keys(password)
+            browser.find_element(By.XPATH, button("Sign in")).click()
+
+        for path in ("", "lessons", "teachers", "lesson?lesson=x"):
+            browser.get(f"{url}/{path}")
+            wait_for(browser, "//*[contains(text(), 'Sign in to EdControl')]", 60, clickable=False)
+            time.sleep(1.0)
+            assert "lesson-of-school" not in body() and "Sign out" not in body(), path
+        shoot(browser, "6-sign-in")
+        sign_in("anna", "wrong password!!")
+        wait_for(browser, "//*[contains(text(), 'Wrong username')]", 60, clickable=False)
+        browser.get(url)
+        sign_in("anna", "anna's long secret")
+        wait_for(browser, "//*[contains(text(), 'lesson-of-school-A.mp4')]", 60, clickable=False)
+        time.sleep(1.5)
+        assert "lesson-of-school-B" not in body() and "Signed in as anna" in body()
+        shoot(browser, "7-signed-in-school-a")
+        wait_for(browser, "//button[contains(normalize-space(.), 'Sign out')]").click()
+        wait_for(browser, "//*[contains(text(), 'Sign in to EdControl')]", 60, clickable=False)
+        assert "lesson-of-school" not in body()
+        sign_in("boris", "boris's long secret")
+        wait_for(browser, "//*[contains(text(), 'lesson-of-school-B.mp4')]", 60, clickable=False)
+        time.sleep(1.5)
+        assert "lesson-of-school-A" not in body()
+    finally:
+        gen.close()

@@ -182,12 +182,45 @@ def test_upload_page_asks_for_file_and_consent(page):
 def test_app_navigation_and_language_switch(live_service, monkeypatch):
     monkeypatch.setenv("EDCONTROL_API_URL", live_service.url)
     monkeypatch.setenv("EDCONTROL_API_KEY", live_service.key)
+    monkeypatch.setenv("EDCONTROL_AUTO_SIGN_IN", "1")  # the loopback default of `edcontrol dashboard`
     at = AppTest.from_file(str(PAGES.parent / "app.py"), default_timeout=120).run()
     assert not at.exception
     assert at.title[0].value == "Lessons"  # the default page
     at.sidebar.radio(key="lang").set_value("ru").run()
     assert at.title[0].value == "Уроки"
     assert at.query_params["lang"] == ["ru"]  # a shared link keeps the language
+    assert "автоматически" in texts(at)  # it says that it signed in by itself, and why
+
+
+def test_app_without_auto_sign_in_shows_only_the_sign_in_page(live_service, monkeypatch):
+    from edcontrol.service.routers.auth import create_user
+    from edcontrol.service.store import Tenant, User, hash_key, make_sessions
+
+    monkeypatch.setenv("EDCONTROL_API_URL", live_service.url)
+    monkeypatch.delenv("EDCONTROL_API_KEY", raising=False)
+    monkeypatch.delenv("EDCONTROL_AUTO_SIGN_IN", raising=False)
+    with make_sessions(live_service.settings.db_url)() as s:
+        school = s.query(Tenant).filter_by(key_hash=hash_key(live_service.key)).one()
+        if not s.query(User).filter_by(username="pages").first():
+            create_user(s, school.id, "pages", "a long enough secret")
+    at = AppTest.from_file(str(PAGES.parent / "app.py"), default_timeout=120).run()
+    assert not at.exception
+    assert at.title[0].value == "Sign in to EdControl" and len(at.title) == 1
+    assert "Sample Teacher" not in texts(at) and not at.dataframe
+    at.text_input(key="sign_in_username").set_value("pages")
+    at.text_input(key="sign_in_password").set_value("wrong password!")
+    at.button[0].click().run()
+    assert "Wrong username" in texts(at) and at.title[0].value == "Sign in to EdControl"
+    at.text_input(key="sign_in_password").set_value("a long enough secret")
+    at.button[0].click().run()
+    assert not at.exception
+    assert at.title[0].value == "Lessons" and "Signed in as pages" in texts(at)
+    at.sidebar.button(key="sign_out").click().run()
+    assert at.title[0].value == "Sign in to EdControl"
+    # the school's API key opens it too
+    at.text_input(key="sign_in_key").set_value(live_service.key)
+    at.button[1].click().run()
+    assert at.title[0].value == "Lessons"
 
 
 def test_lesson_page_corrects_a_role_through_the_api(page, live_service):

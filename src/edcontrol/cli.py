@@ -249,6 +249,7 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
             api_port=args.api_port,
             public_api_url=args.public_api_url,
             submit=Path(args.submit) if args.submit else None,
+            auto_sign_in=not args.no_auto_sign_in,
         )
     )
 
@@ -299,6 +300,12 @@ def build_parser() -> argparse.ArgumentParser:
     db.add_argument("--api-port", type=int, default=8000, help="REST API port (default 8000)")
     db.add_argument("--public-api-url", help="the API's address as viewers' browsers reach it (video playback)")
     db.add_argument("--submit", metavar="VIDEO", help="analyse this recording at start if no lesson exists yet")
+    db.add_argument(
+        "--no-auto-sign-in",
+        action="store_true",
+        help="always ask viewers to sign in (on loopback they are signed in as the local school by default; "
+        "never on another address)",
+    )
     db.set_defaults(func=cmd_dashboard)
     tn = sub.add_parser("tenant", help="manage tenants (schools)")
     tsub = tn.add_subparsers(dest="tenant_command", required=True)

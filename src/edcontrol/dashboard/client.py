@@ -39,9 +39,16 @@ class ApiConfig:
 
 
 class ApiClient:
-    def __init__(self, config: ApiConfig, timeout_s: float = 30.0) -> None:
-        self.config = config
-        self._http = httpx.Client(base_url=config.url, headers={"X-API-Key": config.key}, timeout=timeout_s)
+    """Calls as the school (its API key) or, with ``token``, as a signed-in member of its staff."""
+
+    def __init__(self, config: ApiConfig, timeout_s: float = 30.0, token: str | None = None) -> None:
+        self.config, self.token = config, token
+        headers = {"Authorization": f"Bearer {token}"} if token else {"X-API-Key": config.key} if config.key else {}
+        self._http = httpx.Client(base_url=config.url, headers=headers, timeout=timeout_s)
+
+    @property
+    def authenticated(self) -> bool:
+        return bool(self.token or self.config.key)
 
     def _call(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         try:
@@ -61,6 +68,17 @@ class ApiClient:
             return self._call("GET", "/v1/health").json().get("status") == "ok"
         except (ApiUnavailable, ApiError):
             return False
+
+    def sign_in(self, username: str, password: str) -> dict:
+        """A session for a staff member: {token, expires_at, username, tenant_id, tenant_name}."""
+        return self._call("POST", "/v1/auth/sessions", json={"username": username, "password": password}).json()
+
+    def me(self) -> dict:
+        return self._call("GET", "/v1/auth/me").json()
+
+    def sign_out(self) -> None:
+        if self.token:
+            self._call("DELETE", "/v1/auth/sessions/current")
 
     def submit(self, name: str, stream: BinaryIO, fields: dict[str, str]) -> dict:
         """Upload a recording with its metadata; the file is streamed, not read into a second buffer."""

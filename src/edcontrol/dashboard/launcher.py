@@ -7,6 +7,7 @@ optionally submits a first recording, and stops both children together on Ctrl-C
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 import signal
@@ -33,6 +34,16 @@ class DashboardOptions:
     public_api_url: str | None = None  # how viewers' browsers reach the API (video); default host:api_port
     submit: Path | None = None  # a recording to analyse at start when the school has no lessons yet
     teacher_id: str = "sample-teacher"
+    auto_sign_in: bool = True  # sign viewers in as the local school, only ever when listening on loopback
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def local_api_key(settings: Settings) -> str:
@@ -52,6 +63,17 @@ def local_api_key(settings: Settings) -> str:
     with os.fdopen(fd, "w", encoding="utf-8") as out:
         out.write(key)
     return key
+
+
+def sign_in_note(auto: bool, settings: Settings, key: str) -> str:
+    if auto:
+        return "Viewers on this computer are signed in automatically (it listens on loopback only)."
+    with make_sessions(settings.db_url)() as s:
+        school = s.scalar(select(Tenant).where(Tenant.key_hash == hash_key(key)))
+    return (
+        "Sign-in required. Create an account with: "
+        f"edcontrol user create {school.id if school else 'SCHOOL_ID'} USERNAME"
+    )
 
 
 def wait_healthy(url: str, proc: subprocess.Popen, timeout_s: float = 120.0) -> None:
@@ -93,9 +115,13 @@ def run_dashboard(options: DashboardOptions, settings: Settings | None = None) -
         **os.environ,
         "EDCONTROL_DATA": str(settings.data_dir),
         "EDCONTROL_API_URL": api_url,
-        "EDCONTROL_API_KEY": key,
         "EDCONTROL_PUBLIC_API_URL": options.public_api_url or api_url,
     }
+    for name in ("EDCONTROL_API_KEY", "EDCONTROL_AUTO_SIGN_IN"):
+        env.pop(name, None)
+    auto = options.auto_sign_in and is_loopback(options.host)
+    if auto:  # the dashboard process gets the school's key only when it may sign viewers in with it
+        env.update({"EDCONTROL_API_KEY": key, "EDCONTROL_AUTO_SIGN_IN": "1"})
     api = subprocess.Popen(
         [sys.executable, "-m", "edcontrol.cli", "serve", "--host", options.host, "--port", str(options.api_port)],
         env=env,
@@ -132,6 +158,7 @@ def run_dashboard(options: DashboardOptions, settings: Settings | None = None) -
         )  # fmt: skip
         children.append(ui)
         print(f"EdControl dashboard: http://{options.host}:{options.port}  (API: {api_url}/docs)", flush=True)
+        print(sign_in_note(auto, settings, key), flush=True)
         while all(child.poll() is None for child in children):
             time.sleep(0.5)
         return next(child.returncode for child in children if child.poll() is not None) or 0

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ipaddress
+import os
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -18,7 +20,9 @@ PAGES = {
     "lesson": "views/lesson.py",
     "teachers": "views/teachers.py",
     "downloads": "views/downloads.py",
+    "sign_in": "views/sign_in.py",
 }
+AUTO_SIGN_IN = "EDCONTROL_AUTO_SIGN_IN"  # "1": set by `edcontrol dashboard` only when it listens on loopback
 
 
 def lang() -> str:
@@ -46,14 +50,70 @@ def language_switch() -> None:
 
 
 def client() -> ApiClient:
+    """The signed-in session's client (app.py lets no page run without one); a page run alone (tests) uses
+    the key in the environment."""
     if "api" not in st.session_state:
         st.session_state["api"] = ApiClient(ApiConfig.from_env())
     return st.session_state["api"]
 
 
+def _viewer_on_loopback() -> bool:
+    """Streamlit gives no address for a viewer on localhost (nor under AppTest, where it is a stand-in);
+    any other viewer's address must be loopback. A second check: the launcher's bind address is the first."""
+    ip = st.context.ip_address
+    return not isinstance(ip, str) or ipaddress.ip_address(ip).is_loopback
+
+
+def signed_in() -> dict | None:
+    """This browser session's sign-in, or the automatic one of the one-machine default: only where the
+    launcher allowed it (it listens on loopback) and the viewer is on this machine."""
+    if "auth" in st.session_state:
+        return st.session_state["auth"]
+    if st.session_state.get("signed_out") or os.environ.get(AUTO_SIGN_IN) != "1" or not _viewer_on_loopback():
+        return None
+    api = ApiClient(ApiConfig.from_env())
+    try:
+        me = api.me()
+    except (ApiError, ApiUnavailable):
+        return None
+    start_session(api, {"tenant_name": me["tenant_name"], "username": None, "auto": True}, rerun=False)
+    return st.session_state["auth"]
+
+
+def start_session(api: ApiClient, auth: dict, rerun: bool = True) -> None:
+    st.session_state["api"], st.session_state["auth"] = api, auth
+    st.session_state.pop("signed_out", None)
+    if rerun:
+        st.rerun()
+
+
+def end_session(expired: bool = False) -> None:
+    api = st.session_state.pop("api", None)
+    st.session_state.pop("auth", None)
+    st.session_state["signed_out"] = True
+    if expired:
+        st.session_state["expired"] = True
+    elif api is not None:
+        try:
+            api.sign_out()
+        except (ApiError, ApiUnavailable):
+            pass  # the session ends here anyway; the token expires by itself
+    st.rerun()
+
+
+def account_box(auth: dict) -> None:
+    """Who is signed in (or that it happened automatically, and why), and the sign-out button."""
+    if auth.get("auto"):
+        st.sidebar.caption(t("signed_in_auto", school=auth["tenant_name"]))
+    else:
+        st.sidebar.caption(t("signed_in_as", user=auth["username"], school=auth["tenant_name"]))
+    if st.sidebar.button(t("sign_out"), icon=":material/logout:", key="sign_out"):
+        end_session()
+
+
 def call(fn: Callable[[], T]) -> T:
     """Run an API call; on failure write what happened for a person and stop this page's run."""
-    if not client().config.key:
+    if not client().authenticated:
         st.error(t("no_key"))
         st.stop()
     try:
@@ -62,6 +122,8 @@ def call(fn: Callable[[], T]) -> T:
         st.error(t("api_down", url=client().config.url))
         st.stop()
     except ApiError as exc:
+        if exc.status == 401 and st.session_state.get("auth") and not st.session_state["auth"].get("auto"):
+            end_session(expired=True)
         if exc.status == 404:
             st.warning(t("lesson_missing"))
         else:
