@@ -110,9 +110,11 @@ def test_an_angry_face_is_a_negative_moment_for_that_person_only(angry_moment_le
 
 def test_compliance_mode_runs_no_emotion_models(two_tile_call):
     report = analyze_video(two_tile_call, FaceTrackConfig(emotion_inference=False))
-    assert report.settings.emotion_inference is False
+    assert report.settings.emotion_inference is False and report.settings.compliance_mode is True
     assert len(report.persons) == 2 and report.moments == []
-    assert all(p.timeline.expression == {} and p.summary.expression_mean == {} for p in report.persons)
+    assert all(p.timeline.expression is None and p.summary.expression_mean is None for p in report.persons)
+    dumped = report.model_dump(mode="json")["persons"][0]
+    assert "expression" not in dumped["timeline"] and "negative_intensity" not in dumped["timeline"]
     assert all(p.timeline.head_yaw_deg[5] is not None for p in report.persons)  # behaviour metrics remain
     assert "face_expression" not in {m.task for m in report.models}
 
