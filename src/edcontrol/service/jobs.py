@@ -26,6 +26,7 @@ from sqlalchemy.orm import sessionmaker
 from edcontrol.errors import InputError
 from edcontrol.pipeline.progress import overall_percent
 from edcontrol.service.outbox import enqueue
+from edcontrol.service.polling import PollingThread
 from edcontrol.service.settings import Settings
 from edcontrol.service.storage import LessonGone, Storage
 from edcontrol.service.store import Lesson, Tombstone, new_id, now
@@ -251,25 +252,15 @@ def run_one(job: Claim, sessions: sessionmaker, settings: Settings) -> None:
                 ctx.requeue(f"{type(exc).__name__}: {exc}")
 
 
-class EmbeddedWorker(threading.Thread):
+class EmbeddedWorker(PollingThread):
     """One job at a time inside the server process (2 cores: the analysis itself uses both)."""
 
     def __init__(self, sessions: sessionmaker, settings: Settings, poll_s: float = 0.5) -> None:
-        super().__init__(daemon=True, name="edcontrol-worker")
-        self.sessions, self.settings, self.poll_s = sessions, settings, poll_s
-        self.stop_event = threading.Event()
+        super().__init__("edcontrol-worker", poll_s)
+        self.sessions, self.settings = sessions, settings
 
-    def run(self) -> None:
-        while not self.stop_event.is_set():
-            try:
-                job = claim(self.sessions, self.settings)
-                if job is None:
-                    self.stop_event.wait(self.poll_s)
-                    continue
-                run_one(job, self.sessions, self.settings)
-            except Exception:
-                log.exception("worker loop error")
-                self.stop_event.wait(self.poll_s)
-
-    def stop(self) -> None:
-        self.stop_event.set()
+    def tick(self) -> bool:
+        job = claim(self.sessions, self.settings)
+        if job is not None:
+            run_one(job, self.sessions, self.settings)
+        return job is not None

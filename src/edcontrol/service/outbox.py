@@ -16,13 +16,13 @@ from __future__ import annotations
 import json
 import logging
 import random
-import threading
 from datetime import timedelta
 
 import httpx
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from edcontrol.service.polling import PollingThread
 from edcontrol.service.settings import Settings
 from edcontrol.service.store import Lesson, Tenant, WebhookEvent, new_id, now
 from edcontrol.service.webhooks import HEADER, sign
@@ -144,20 +144,12 @@ def deliver_due(sessions: sessionmaker, settings: Settings, limit: int = 20) -> 
     return sent
 
 
-class OutboxDispatcher(threading.Thread):
-    """Delivers due events every ``poll_s`` until stopped; survives transient database errors."""
+class OutboxDispatcher(PollingThread):
+    """Delivers due events until stopped; every API server and Celery worker runs one."""
 
     def __init__(self, sessions: sessionmaker, settings: Settings, poll_s: float = 0.5) -> None:
-        super().__init__(daemon=True, name="edcontrol-outbox")
-        self.sessions, self.settings, self.poll_s = sessions, settings, poll_s
-        self.stop_event = threading.Event()
+        super().__init__("edcontrol-outbox", poll_s)
+        self.sessions, self.settings = sessions, settings
 
-    def run(self) -> None:
-        while not self.stop_event.wait(self.poll_s):
-            try:
-                deliver_due(self.sessions, self.settings)
-            except Exception:
-                log.exception("outbox dispatch error")
-
-    def stop(self) -> None:
-        self.stop_event.set()
+    def tick(self) -> bool:
+        return deliver_due(self.sessions, self.settings) > 0
