@@ -106,7 +106,14 @@ def cmd_eval(args: argparse.Namespace) -> int:
     if not data.is_dir():
         raise EdControlError(f"data folder not found: {data}")
     log = (lambda s: None) if args.quiet else (lambda s: print(s, flush=True))
-    if args.task == "faces":
+    if args.task == "episodes":
+        from edcontrol.evaluation.episodes import eval_episodes
+
+        try:
+            figures = eval_episodes(data, log)
+        except FileNotFoundError as exc:
+            raise EdControlError(str(exc)) from exc
+    elif args.task == "faces":
         from edcontrol.evaluation.faces import eval_faces
 
         try:
@@ -286,7 +293,7 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("-q", "--quiet", action="store_true")
     a.set_defaults(func=cmd_analyze)
     e = sub.add_parser("eval", help="score the models on labelled data; ends with one JSON line")
-    e.add_argument("task", choices=["faces", "diarization", "asr", "speech-emotion"])
+    e.add_argument("task", choices=["faces", "diarization", "asr", "speech-emotion", "episodes"])
     e.add_argument("--data", default=str(DEFAULT_DATA), help=f"data folder (default {DEFAULT_DATA})")
     e.add_argument("-q", "--quiet", action="store_true")
     e.set_defaults(func=cmd_eval)
