@@ -32,6 +32,9 @@ def test_eval_faces_on_shared_data_meets_targets():
     assert expr["balanced_accuracy"] >= 0.60
     n = len(expr["labels"])
     assert len(expr["confusion_matrix"]) == n and sum(map(sum, expr["confusion_matrix"])) == expr["images_scored"]
+    clips = figures["clip_expression"]["fer_av_mead_episodes_dev"]  # frames inside each labelled video clip
+    assert clips["clips"] == 7 and sum(map(sum, clips["confusion_matrix"])) == clips["frames_scored"] >= 7 * 10
+    assert set(clips["recall_per_class"]) == set(clips["labels"])  # every class has a clip
 
 
 def test_eval_scores_another_folder_with_the_same_layout(tmp_path):

@@ -1,7 +1,8 @@
 """`edcontrol eval faces`: detection, video presence and expression figures on a labelled data folder.
 
 The folder layout is that of ../shared/eval (face_det_dlib_pascal_voc, av_en_grid_talking_heads_lipnet,
-fer_muxspace_facial_expressions_subset); any folder with the same layout is scored the same way.
+fer_muxspace_facial_expressions_subset, and video clips with an expression label such as
+fer_av_mead_episodes_dev/clips); any folder with the same layout is scored the same way.
 """
 
 from __future__ import annotations
@@ -94,13 +95,8 @@ def eval_video_presence(folder: Path, detector: FaceDetector, log: Log) -> dict[
     }
 
 
-def eval_expression(folder: Path, aligner: CropAligner, expr: FaceExpression, log: Log) -> dict[str, Any]:
-    rows = list(csv.DictReader((folder / "labels.csv").open()))
-    scored = [r for r in rows if r["label"] in EXPRESSIONS]
-    faces = [aligner(_read_rgb(folder / r["image"])) for r in scored]
-    probs = np.concatenate([expr.predict(faces[i : i + 32]) for i in range(0, len(faces), 32)])
-    y = np.array([EXPRESSIONS.index(r["label"]) for r in scored])
-    pred = probs.argmax(axis=1)
+def _confusion_figures(y: np.ndarray, pred: np.ndarray, log: Log) -> dict[str, Any]:
+    """Accuracy, balanced accuracy (mean recall over the classes present), per-class recall and the matrix."""
     k = len(EXPRESSIONS)
     cm = np.zeros((k, k), int)
     for t, p in zip(y, pred, strict=True):
@@ -112,15 +108,77 @@ def eval_expression(folder: Path, aligner: CropAligner, expr: FaceExpression, lo
     for i in range(k):
         log("  " + f"{EXPRESSIONS[i][:7]:>8}" + " ".join(f"{v:>8d}" for v in cm[i]))
     return {
-        "data": str(folder),
-        "images_scored": len(scored),
-        "images_skipped_unsupported_label": len(rows) - len(scored),
-        "accuracy": round(float((pred == y).mean()), 4),
-        "balanced_accuracy": round(float(np.mean(list(recalls.values()))), 4),
+        "accuracy": round(float((pred == y).mean()), 4) if len(y) else 0.0,
+        "balanced_accuracy": round(float(np.mean(list(recalls.values()))), 4) if recalls else 0.0,
         "recall_per_class": recalls,
         "labels": list(EXPRESSIONS),
         "confusion_matrix": cm.tolist(),
     }
+
+
+def eval_expression(folder: Path, aligner: CropAligner, expr: FaceExpression, log: Log) -> dict[str, Any]:
+    rows = list(csv.DictReader((folder / "labels.csv").open()))
+    scored = [r for r in rows if r["label"] in EXPRESSIONS]
+    faces = [aligner(_read_rgb(folder / r["image"])) for r in scored]
+    probs = np.concatenate([expr.predict(faces[i : i + 32]) for i in range(0, len(faces), 32)])
+    y = np.array([EXPRESSIONS.index(r["label"]) for r in scored])
+    return {
+        "data": str(folder),
+        "images_scored": len(scored),
+        "images_skipped_unsupported_label": len(rows) - len(scored),
+        **_confusion_figures(y, probs.argmax(axis=1), log),
+    }
+
+
+def eval_clip_expression(
+    folder: Path, aligner: CropAligner, expr: FaceExpression, log: Log, fps: float = 5.0, margin: float = 0.15
+) -> dict[str, Any]:
+    """Expression on labelled video clips (labels.csv: file, label): frames sampled at ``fps`` inside each
+    clip (the first and last ``margin`` of it left out: onsets and offsets are not the label), every frame
+    scored against its clip's label; also the clip's majority vote."""
+    y, pred, clips = [], [], {}
+    for r in csv.DictReader((folder / "labels.csv").open()):
+        if r["label"] not in EXPRESSIONS:
+            continue
+        frames = [f for f in iter_frames(folder / r["file"], fps=fps)]
+        if not frames:
+            continue
+        t0, t1 = frames[0].t, frames[-1].t
+        inside = [f.image for f in frames if t0 + margin * (t1 - t0) <= f.t <= t1 - margin * (t1 - t0)]
+        got = expr.predict([aligner(im) for im in inside or [frames[len(frames) // 2].image]]).argmax(axis=1)
+        label = EXPRESSIONS.index(r["label"])
+        y += [label] * len(got)
+        pred += list(got)
+        vote = EXPRESSIONS[int(np.bincount(got, minlength=len(EXPRESSIONS)).argmax())]
+        clips[r["file"]] = {"label": r["label"], "frames": len(got), "majority": vote}
+        log(f"  {r['file']}: {r['label']} -> majority {vote} over {len(got)} frames")
+    return {
+        "data": str(folder),
+        "clips": len(clips),
+        "frames_scored": len(y),
+        "clip_majority_accuracy": round(float(np.mean([c["majority"] == c["label"] for c in clips.values()])), 4)
+        if clips
+        else 0.0,
+        **_confusion_figures(np.array(y, int), np.array(pred, int), log),
+        "per_clip": clips,
+    }
+
+
+def _clip_folders(data: Path) -> list[Path]:
+    """Folders whose labels.csv lists video clips with an expression label (e.g. fer_av_mead_episodes_dev)."""
+    out = []
+    for folder in sorted(p for p in data.iterdir() if p.is_dir()):
+        labels = folder / "labels.csv"
+        if not labels.is_file():
+            continue
+        rows = list(csv.DictReader(labels.open()))
+        if rows and all(
+            {"file", "label"} <= r.keys() and Path(r["file"]).suffix.lower() in {".mp4", ".mkv", ".webm", ".mov"}
+            for r in rows
+        ):
+            if any(r["label"] in EXPRESSIONS for r in rows) and (folder / rows[0]["file"]).is_file():
+                out.append(folder)
+    return out
 
 
 def eval_faces(data: Path, log: Log) -> dict[str, Any]:
@@ -137,6 +195,11 @@ def eval_faces(data: Path, log: Log) -> dict[str, Any]:
     if fer_dir.is_dir():
         log(f"facial expression on {fer_dir}")
         out["expression"] = eval_expression(fer_dir, CropAligner(), FaceExpression(), log)
+    for folder in _clip_folders(data):
+        log(f"facial expression on the video clips of {folder}")
+        out.setdefault("clip_expression", {})[folder.name] = eval_clip_expression(
+            folder, CropAligner(), FaceExpression(), log
+        )
     if len(out) == 1:
         raise FileNotFoundError(f"no face data sets found under {data}")
     return out
