@@ -16,11 +16,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from edcontrol.evaluation.layout import video_label_rows
 from edcontrol.report import schema as rs
 
 Log = Callable[[str], None]
 NEGATIVE = ("anger", "disgust", "fear", "sadness")
-VIDEO = {".mp4", ".mkv", ".webm", ".mov", ".avi", ".mpg"}
 
 
 def _analyze(path: Path) -> rs.LessonReport:
@@ -145,13 +145,7 @@ def _folders(data: Path) -> tuple[list[Path], list[Path]]:
 
 def _is_talk_folder(folder: Path) -> bool:
     """labels.csv with ``file`` and ``speakers`` columns whose files are videos in the folder."""
-    if not (folder / "labels.csv").is_file():
-        return False
-    rows = _read_csv(folder / "labels.csv")
-    return bool(rows) and all(
-        {"file", "speakers"} <= r.keys() and Path(r["file"]).suffix.lower() in VIDEO and (folder / r["file"]).is_file()
-        for r in rows
-    )
+    return bool(video_label_rows(folder, {"speakers"}))
 
 
 def eval_episodes(data: Path, log: Log) -> dict[str, Any]:

@@ -16,6 +16,7 @@ import cv2
 import numpy as np
 
 from edcontrol.evaluation.fer_features import CropAligner
+from edcontrol.evaluation.layout import video_label_rows
 from edcontrol.media.frames import iter_frames
 from edcontrol.models.face_detector import FaceDetector
 from edcontrol.models.face_expression import FaceExpression
@@ -166,19 +167,11 @@ def eval_clip_expression(
 
 def _clip_folders(data: Path) -> list[Path]:
     """Folders whose labels.csv lists video clips with an expression label (e.g. fer_av_mead_episodes_dev)."""
-    out = []
-    for folder in sorted(p for p in data.iterdir() if p.is_dir()):
-        labels = folder / "labels.csv"
-        if not labels.is_file():
-            continue
-        rows = list(csv.DictReader(labels.open()))
-        if rows and all(
-            {"file", "label"} <= r.keys() and Path(r["file"]).suffix.lower() in {".mp4", ".mkv", ".webm", ".mov"}
-            for r in rows
-        ):
-            if any(r["label"] in EXPRESSIONS for r in rows) and (folder / rows[0]["file"]).is_file():
-                out.append(folder)
-    return out
+    return [
+        folder
+        for folder in sorted(p for p in data.iterdir() if p.is_dir())
+        if any(r["label"] in EXPRESSIONS for r in video_label_rows(folder, {"label"}))
+    ]
 
 
 def eval_faces(data: Path, log: Log) -> dict[str, Any]:
