@@ -11,6 +11,7 @@ st.title(ui.t("sign_in_title"))
 if st.session_state.pop("expired", False):
     st.warning(ui.t("session_expired"))
 config = ApiConfig.from_env()
+keyless = ApiConfig(config.url, "", config.public_url)  # a staff session never carries the school's key
 
 
 def attempt(fn) -> None:  # type: ignore[no-untyped-def]
@@ -23,8 +24,8 @@ def attempt(fn) -> None:  # type: ignore[no-untyped-def]
 
 
 def with_password(username: str, password: str) -> None:
-    got = ApiClient(ApiConfig(config.url, "", config.public_url)).sign_in(username.strip(), password)
-    api = ApiClient(ApiConfig(config.url, "", config.public_url), token=got["token"])
+    got = ApiClient(keyless).sign_in(username.strip(), password)
+    api = ApiClient(keyless, token=got["token"])
     ui.start_session(api, {"tenant_name": got["tenant_name"], "username": got["username"], "auto": False})
 
 
