@@ -27,8 +27,22 @@ def main() -> None:
     import tf2onnx
 
     with tempfile.TemporaryDirectory() as tmp:
-        subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:", "-q", "-d", tmp,
-                        "toxicity==0.30"], check=True)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "--no-deps",
+                "--no-binary",
+                ":all:",
+                "-q",
+                "-d",
+                tmp,
+                "toxicity==0.30",
+            ],
+            check=True,
+        )
         with tarfile.open(next(Path(tmp).glob("toxicity-*.tar.gz"))) as tar:
             tar.extractall(tmp, filter="data")
         pkg = next(Path(tmp).glob("toxicity-*/toxicity"))

@@ -67,6 +67,7 @@ def main() -> None:
         [f.image for f in iter_frames(args.grid / c, fps=25.0, max_side=None, skip_nonref=False)]
         for c in (TEACHER, STUDENT)
     ]
+
     def talking(person: int, at: float) -> bool:
         return any(p == person and a <= at < b for p, a, b in spans)
 

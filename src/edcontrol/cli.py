@@ -76,6 +76,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
             asr_model=None if args.asr == "none" else args.asr,
             language=args.language,
             n_speakers=args.speakers,
+            diarizer=args.diarizer,
             emotion_inference=not args.no_emotion,
         )
     )
@@ -124,7 +125,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         from edcontrol.evaluation import audio as audio_eval
 
         runner = {
-            "diarization": audio_eval.eval_diarization,
+            "diarization": lambda d, lg: audio_eval.eval_diarization(d, lg, args.diarizer),
             "asr": audio_eval.eval_asr,
             "speech-emotion": audio_eval.eval_speech_emotion,
         }[args.task]
@@ -288,6 +289,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     a.add_argument("--language", help="lesson language code (e.g. ru, en); detected when omitted")
     a.add_argument("--speakers", type=int, help="number of speakers, when known (estimated otherwise)")
+    a.add_argument(
+        "--diarizer", choices=["overlap", "ge2e"], default="overlap",
+        help="overlap-aware (default) or the lighter GE2E diarizer without an overlap model",
+    )  # fmt: skip
     a.add_argument("--no-audio", action="store_true", help="skip the audio track (faces only)")
     a.add_argument("--progress", action="store_true", help="show the progress bar even when not on a terminal")
     a.add_argument("-q", "--quiet", action="store_true")
@@ -296,6 +301,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("task", choices=["faces", "diarization", "asr", "speech-emotion", "episodes"])
     e.add_argument("--data", default=str(DEFAULT_DATA), help=f"data folder (default {DEFAULT_DATA})")
     e.add_argument("-q", "--quiet", action="store_true")
+    e.add_argument("--diarizer", choices=["overlap", "ge2e"], default="overlap", help="for eval diarization")
     e.set_defaults(func=cmd_eval)
     sv = sub.add_parser("serve", help="run the REST API with its embedded worker")
     sv.add_argument("--host", default="127.0.0.1")

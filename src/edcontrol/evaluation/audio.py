@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import csv
+import json
 import re
 import time
 import unicodedata
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -15,7 +17,7 @@ import numpy as np
 from edcontrol.media.audio import read_audio
 
 if TYPE_CHECKING:
-    from edcontrol.pipeline.diarization import Diarization, Turn
+    from edcontrol.pipeline.speaker_turns import Diarization, Turn
 
 Log = Callable[[str], None]
 
@@ -42,7 +44,15 @@ def _uem(path: Path | None, uri: str, duration: float):  # type: ignore[no-untyp
     return Timeline([Segment(0, duration)])
 
 
-DiarizationItem = tuple[str, np.ndarray, Any, Any]  # uri, 16 kHz audio, reference Annotation, scored Timeline
+@dataclass
+class DiarizationItem:
+    """One recording to score: RTTM reference and scored span, or (talk folders) only the speaker count."""
+
+    uri: str
+    audio: np.ndarray  # 16 kHz mono
+    reference: Any = None  # pyannote Annotation, None where only the count is known
+    uem: Any = None  # pyannote Timeline scored
+    speakers: int = 0
 
 
 def load_ami(ami: Path, split: str) -> list[DiarizationItem]:
@@ -51,82 +61,108 @@ def load_ami(ami: Path, split: str) -> list[DiarizationItem]:
     for uri in (ami / f"debug.{split}.lst").read_text().split():
         audio = read_audio(ami / "audio" / f"{uri}.wav")
         ref, uem = _rttm(ami / f"debug.{split}.rttm", uri), _uem(ami / f"debug.{split}.uem", uri, len(audio) / 16000)
-        items.append((uri, audio, ref, uem))
+        items.append(DiarizationItem(uri, audio, ref, uem, len(ref.labels())))
     return items
 
 
 def load_sample(sample: Path) -> list[DiarizationItem]:
     """The pyannote sample, scored over its whole length."""
     audio = read_audio(sample / "sample.wav")
-    return [("sample", audio, _rttm(sample / "sample.rttm", "sample"), _uem(None, "sample", len(audio) / 16000))]
+    ref = _rttm(sample / "sample.rttm", "sample")
+    return [DiarizationItem("sample", audio, ref, _uem(None, "sample", len(audio) / 16000), len(ref.labels()))]
+
+
+def load_talks(folder: Path) -> list[DiarizationItem]:
+    """Every video of a folder laid out like talk_calm_en_dev (labels.csv: file, speakers): counts only."""
+    rows = csv.DictReader((folder / "labels.csv").open(encoding="utf-8"))
+    return [
+        DiarizationItem(Path(r["file"]).stem, read_audio(folder / r["file"]), speakers=int(r["speakers"])) for r in rows
+    ]
 
 
 def hypothesis(turns: list[Turn], uri: str):  # type: ignore[no-untyped-def]
-    """Our turns as a pyannote Annotation, speakers named S1, S2, ..."""
+    """Our turns as a pyannote Annotation, speakers named S1, S2, ... (overlapping turns stay overlapping)."""
     from pyannote.core import Annotation, Segment
 
     hyp = Annotation(uri=uri)
-    for t in turns:
-        hyp[Segment(t.start, t.end)] = f"S{t.speaker + 1}"
+    for i, t in enumerate(turns):
+        hyp[Segment(t.start, t.end), i] = f"S{t.speaker + 1}"
     return hyp
 
 
-def der_and_count(
-    items: list[DiarizationItem], diarize_audio: Callable[[np.ndarray], Diarization], collar: float = 0.25
-) -> tuple[float, int]:
-    """DER over the whole set and the number of files whose speaker count is right (for the tuning scripts)."""
+COMPONENTS = ("missed detection", "false alarm", "confusion")
+
+
+def score_diarization(
+    items: list[DiarizationItem], diarize_audio: Callable[[str, np.ndarray], Diarization], log: Log | None = None
+) -> dict[str, Any]:
+    """Per file and pooled: DER at collar 0.25 and 0 with its parts, speaker count found vs true, x real time."""
     from pyannote.metrics.diarization import DiarizationErrorRate
 
-    metric, right = DiarizationErrorRate(collar=collar), 0
-    for uri, audio, ref, uem in items:
-        d = diarize_audio(audio)
-        metric(ref, hypothesis(d.turns, uri), uem=uem)
-        right += len(ref.labels()) == d.n_speakers
-    return float(abs(metric)), right
-
-
-def eval_diarization(data: Path, log: Log) -> dict[str, Any]:
-    from pyannote.metrics.diarization import DiarizationErrorRate
-
-    from edcontrol.models.speaker_embedding import SpeakerEmbedding
-    from edcontrol.models.voice_activity import VoiceActivity
-    from edcontrol.pipeline.diarization import diarize
-
-    vad, enc = VoiceActivity(), SpeakerEmbedding()
-    sets: dict[str, list[DiarizationItem]] = {}
-    ami = data / "diar_ami_pyannote_debug"
-    if ami.is_dir():
-        sets["diar_ami_pyannote_debug (development)"] = load_ami(ami, "development")
-    sample = data / "diar_asr_en_pyannote_sample"
-    if sample.is_dir():
-        sets["diar_asr_en_pyannote_sample"] = load_sample(sample)
-    if not sets:
-        raise FileNotFoundError(f"no diarization data sets found under {data}")
-    out: dict[str, Any] = {"task": "diarization"}
-    for name, items in sets.items():
-        metrics = {c: DiarizationErrorRate(collar=c) for c in (0.25, 0.0)}
-        files, audio_s, wall = [], 0.0, 0.0
-        for uri, audio, ref, uem in items:
-            t0 = time.perf_counter()
-            d = diarize(audio, vad.segments(audio), enc)
-            wall += time.perf_counter() - t0
-            audio_s += len(audio) / 16000
-            hyp = hypothesis(d.turns, uri)
-            row = {"uri": uri, "speakers_ref": len(ref.labels()), "speakers_hyp": d.n_speakers}
+    metrics = {c: DiarizationErrorRate(collar=c) for c in (0.25, 0.0)}
+    files, audio_s, wall = [], 0.0, 0.0
+    for item in items:
+        t0 = time.perf_counter()
+        d = diarize_audio(item.uri, item.audio)
+        wall += time.perf_counter() - t0
+        audio_s += len(item.audio) / 16000
+        row: dict[str, Any] = {"uri": item.uri, "speakers_true": item.speakers, "speakers_found": d.n_speakers}
+        if item.reference is not None:
+            hyp = hypothesis(d.turns, item.uri)
             for c, m in metrics.items():
-                row[f"der_collar_{c}"] = round(float(m(ref, hyp, uem=uem)), 4)
-            files.append(row)
-            log(f"  {name}/{uri}: {row}")
-        summary: dict[str, Any] = {"files": files, "x_real_time": round(wall / max(audio_s, 1e-9), 4)}
+                parts = m(item.reference, hyp, uem=item.uem, detailed=True)
+                total = max(float(parts["total"]), 1e-9)
+                row[f"der_collar_{c}"] = round(float(parts["diarization error rate"]), 4)
+                if c == 0.25:
+                    row.update({k.replace(" ", "_"): round(float(parts[k]) / total, 4) for k in COMPONENTS})
+        files.append(row)
+        if log:
+            log(f"  {item.uri}: " + ", ".join(f"{k} {v}" for k, v in row.items() if k != "uri"))
+    summary: dict[str, Any] = {"files": files, "x_real_time": round(wall / max(audio_s, 1e-9), 4)}
+    if any(i.reference is not None for i in items):
         for c, m in metrics.items():
             summary[f"der_collar_{c}"] = round(float(abs(m)), 4)
             comp = m[:]  # accumulated components over all files
             total = float(comp["total"])
             if total:
-                for k in ("missed detection", "false alarm", "confusion"):
+                for k in COMPONENTS:
                     summary[f"{k.replace(' ', '_')}_collar_{c}"] = round(float(comp[k]) / total, 4)
-        summary["speaker_count_right"] = sum(f["speakers_ref"] == f["speakers_hyp"] for f in files)
-        out[name] = summary
+    summary["speaker_count_right"] = f"{sum(f['speakers_true'] == f['speakers_found'] for f in files)}/{len(files)}"
+    return summary
+
+
+def diarization_sets(data: Path) -> dict[str, list[DiarizationItem]]:
+    """Every diarization set found under ``data``: AMI train (the tuning set) and development, the pyannote
+    sample, and the one-speaker talks."""
+    sets: dict[str, list[DiarizationItem]] = {}
+    ami = data / "diar_ami_pyannote_debug"
+    if ami.is_dir():
+        sets["diar_ami_pyannote_debug (train: settings chosen here)"] = load_ami(ami, "train")
+        sets["diar_ami_pyannote_debug (development)"] = load_ami(ami, "development")
+    sample = data / "diar_asr_en_pyannote_sample"
+    if sample.is_dir():
+        sets["diar_asr_en_pyannote_sample"] = load_sample(sample)
+    talks = data / "talk_calm_en_dev"
+    if talks.is_dir():
+        sets["talk_calm_en_dev (one speaker each)"] = load_talks(talks)
+    if (data / "labels.csv").is_file() and "speakers" in (data / "labels.csv").read_text(encoding="utf-8").split("\n")[
+        0
+    ]:
+        sets[f"{data.name} (talks)"] = load_talks(data)
+    if not sets:
+        raise FileNotFoundError(f"no diarization data sets found under {data}")
+    return sets
+
+
+def eval_diarization(data: Path, log: Log, diarizer: str = "overlap") -> dict[str, Any]:
+    from edcontrol.pipeline.speakers import SpeakerModels
+
+    models = SpeakerModels.load(diarizer)
+    out: dict[str, Any] = {"task": "diarization", "diarizer": models.describe()}
+    for name, items in diarization_sets(data).items():
+        log(f"{name}:")
+        out[name] = score_diarization(items, lambda _uri, audio: models.diarize(audio), log)
+        log("  pooled: " + json.dumps({k: v for k, v in out[name].items() if k != "files"}))
     return out
 
 

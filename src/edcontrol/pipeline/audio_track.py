@@ -1,8 +1,8 @@
 """The audio track of ``edcontrol analyze``: who spoke when, what was said, how it sounded.
 
-VAD -> speaker windows -> clustering -> turns -> transcript (words assigned to turns with an
-interval tree) -> prosody per speaker (loudness and pitch z-scored against the speaker's own lesson)
--> heard negative moments (raised voice, hostile words) and conversation metrics.
+VAD -> overlap-aware diarization (turns that may overlap) -> transcript (words assigned to the turn that
+covers them best, with an interval tree) -> prosody per speaker (loudness and pitch z-scored against the
+speaker's own lesson) -> heard negative moments (raised voice, hostile words) and conversation metrics.
 """
 
 from __future__ import annotations
@@ -14,15 +14,16 @@ import numpy as np
 from intervaltree import IntervalTree
 
 from edcontrol.features.prosody import Prosody, prosody
-from edcontrol.models.speaker_embedding import SpeakerEmbedding
 from edcontrol.models.speech_emotion import EMOTIONS as SPEECH_EMOTIONS
 from edcontrol.models.speech_emotion import SpeechEmotion
 from edcontrol.models.text_tone import TextTone
 from edcontrol.models.transcriber import Transcriber, Transcript, Word
 from edcontrol.models.voice_activity import SAMPLE_RATE, VoiceActivity
-from edcontrol.pipeline.conversation import conversation_stats, long_silences, turn_words
-from edcontrol.pipeline.diarization import Diarization, DiarizationConfig, Turn, diarize
+from edcontrol.pipeline.conversation import SpeakerStats, conversation_stats, long_silences, turn_words
+from edcontrol.pipeline.diarization import DiarizationConfig
 from edcontrol.pipeline.progress import Progress, no_progress
+from edcontrol.pipeline.speaker_turns import Diarization, Turn, empty_diarization
+from edcontrol.pipeline.speakers import SpeakerModels
 from edcontrol.report import schema as rs
 
 
@@ -31,6 +32,7 @@ class AudioTrackConfig:
     asr_model: str | None = "base"  # "base", "tiny.en" or None (no transcript)
     language: str | None = None  # None = detect
     n_speakers: int | None = None  # None = estimate
+    diarizer: str = "overlap"  # "overlap" (segmentation-3.0 + CAM++) or "ge2e" (the lighter previous one)
     asr_threads: int = 2
     low_confidence: float = 0.5  # word probability below this is marked and never evidence alone
     silence_threshold_s: float = 5.0
@@ -147,6 +149,20 @@ def _excerpt(words: list[tuple[Word, int | None]], start: float, end: float, pad
     return " ".join(w.text for w, _ in words if w.end >= start - pad and w.start <= end + pad)[:400]
 
 
+@dataclass
+class _Heard:
+    """What the audio track has established before the per-speaker reading: speech, turns, words."""
+
+    audio: np.ndarray
+    duration: float
+    n_sec: int
+    segments: list
+    diar: Diarization
+    transcript: Transcript | None
+    words: list[tuple[Word, int | None]]
+    ids: list[str]
+
+
 def analyze_audio(
     audio: np.ndarray,
     config: AudioTrackConfig | None = None,
@@ -157,23 +173,59 @@ def analyze_audio(
     config = config or AudioTrackConfig()
     progress = progress or no_progress
     models = models if models is not None else {}
-    duration = len(audio) / SAMPLE_RATE
-    n_sec = max(1, int(np.ceil(duration - 1e-6)))
-    warnings: list[rs.ReportWarning] = []
-    timings: dict[str, float] = {}
-    clock = time.perf_counter()
-
-    def lap(stage: str) -> None:
-        nonlocal clock
-        now = time.perf_counter()
-        timings[stage] = timings.get(stage, 0.0) + now - clock
-        clock = now
-
-    vad = models.setdefault("vad", VoiceActivity())
+    timer = _StageTimer()
+    speakers_models = _speaker_models(models, config)
     progress("voice", 0.0)
-    segments = vad.segments(audio)  # type: ignore[attr-defined]
+    segments = speakers_models.vad.segments(audio)
     progress("voice", 1.0)
-    lap("vad")
+    timer.lap("vad")
+    warnings = _input_warnings(audio, segments)
+    diar = _diarize(audio, segments, speakers_models, config, progress)
+    timer.lap("diarization")
+    transcript = _transcribe(audio, segments, models, config, progress)
+    timer.lap("asr")
+    heard = _Heard(
+        audio, len(audio) / SAMPLE_RATE, max(1, int(np.ceil(len(audio) / SAMPLE_RATE - 1e-6))), segments, diar,
+        transcript, assign_words(transcript.words if transcript else [], diar.turns),
+        [f"S{i + 1}" for i in range(diar.n_speakers)],
+    )  # fmt: skip
+    progress("emotion", 0.0)
+    emotion_model = models.setdefault("speech_emotion", SpeechEmotion()) if config.emotion_inference else None
+    speakers, vocal = _read_speakers(heard, config, emotion_model, progress)  # type: ignore[arg-type]
+    progress("tone", 0.0)
+    vocal += _text_moments(heard, config, models)
+    vocal.sort(key=lambda m: (m.start_s, m.speaker_id))
+    for i, m in enumerate(vocal, start=1):
+        m.id = f"V{i}"
+    info = _audio_info(heard, speakers, vocal, config, models, speakers_models.kind)
+    used = _models_used(speakers_models, emotion_model, transcript, models, config)
+    timer.lap("prosody_emotion_tone_metrics")
+    progress("tone", 1.0)
+    return AudioTrackResult(info, used, warnings, timer.timings)
+
+
+class _StageTimer:
+    def __init__(self) -> None:
+        self.timings: dict[str, float] = {}
+        self._clock = time.perf_counter()
+
+    def lap(self, stage: str) -> None:
+        now = time.perf_counter()
+        self.timings[stage] = self.timings.get(stage, 0.0) + now - self._clock
+        self._clock = now
+
+
+def _speaker_models(models: dict[str, object], config: AudioTrackConfig) -> SpeakerModels:
+    key = f"speakers-{config.diarizer}"
+    if key not in models:
+        vad = models.get("vad")
+        models[key] = SpeakerModels.load(config.diarizer, vad if isinstance(vad, VoiceActivity) else None)
+        models["vad"] = models[key].vad  # type: ignore[attr-defined]
+    return models[key]  # type: ignore[return-value]
+
+
+def _input_warnings(audio: np.ndarray, segments: list) -> list[rs.ReportWarning]:
+    warnings: list[rs.ReportWarning] = []
     peak = float(np.abs(audio).max()) if len(audio) else 0.0
     if peak >= 0.999 and np.mean(np.abs(audio) >= 0.999) > 0.001:
         warnings.append(
@@ -184,160 +236,205 @@ def analyze_audio(
         )
     if not segments:
         warnings.append(rs.ReportWarning(code="no_speech", message="No speech was found in the audio."))
-        diar = Diarization([], [], 0, np.zeros((0, 256)))
-    else:
-        progress("diarization", 0.0)
-        encoder = models.setdefault("speaker", SpeakerEmbedding())
-        diar = diarize(
-            audio,
-            segments,
-            encoder,  # type: ignore[arg-type]
-            config.diarization,
-            config.n_speakers,
-            lambda f: progress("diarization", f),
-        )
-    lap("diarization")
-    transcript: Transcript | None = None
-    if config.asr_model and segments:
-        progress("transcript", 0.0)
-        asr = models.setdefault(f"asr-{config.asr_model}", Transcriber(config.asr_model, config.asr_threads))
-        transcript = asr.transcribe(audio, config.language, lambda f: progress("transcript", f))  # type: ignore[attr-defined]
-    lap("asr")
-    progress("emotion", 0.0)
-    words = assign_words(transcript.words if transcript else [], diar.turns)
-    pros = prosody(audio)
-    ids = [f"S{i + 1}" for i in range(diar.n_speakers)]
-    stats = conversation_stats(diar.turns, words, diar.overlaps, diar.n_speakers)
-    total_speech = sum(t.end - t.start for t in diar.turns) or 1.0
+    return warnings
+
+
+def _diarize(
+    audio: np.ndarray, segments: list, speakers: SpeakerModels, config: AudioTrackConfig, progress: Progress
+) -> Diarization:
+    if not segments:
+        return empty_diarization()
+    progress("diarization", 0.0)
+    cfg = config.diarization if config.diarizer == "overlap" else None
+    return speakers.diarize(audio, segments, config.n_speakers, lambda f: progress("diarization", f), cfg)
+
+
+def _transcribe(
+    audio: np.ndarray, segments: list, models: dict[str, object], config: AudioTrackConfig, progress: Progress
+) -> Transcript | None:
+    if not (config.asr_model and segments):
+        return None
+    progress("transcript", 0.0)
+    asr = models.setdefault(f"asr-{config.asr_model}", Transcriber(config.asr_model, config.asr_threads))
+    return asr.transcribe(audio, config.language, lambda f: progress("transcript", f))  # type: ignore[attr-defined]
+
+
+def _read_speakers(
+    heard: _Heard, config: AudioTrackConfig, emotion_model: SpeechEmotion | None, progress: Progress
+) -> tuple[list[rs.Speaker], list[rs.VocalMoment]]:
+    """Each speaker's metrics and 1 Hz timeline, and the moments heard in their voice."""
+    pros = prosody(heard.audio)
+    stats = conversation_stats(heard.diar.turns, heard.words, heard.diar.n_speakers)
+    total_speech = sum(t.end - t.start for t in heard.diar.turns) or 1.0
     speakers: list[rs.Speaker] = []
     vocal: list[rs.VocalMoment] = []
-    emotion_model = models.setdefault("speech_emotion", SpeechEmotion()) if config.emotion_inference else None
-    for k, sid in enumerate(ids):
-        progress("emotion", k / max(1, len(ids)))
-        s = _speaker_series(pros, diar.turns, k, n_sec)
+    for k, sid in enumerate(heard.ids):
+        progress("emotion", k / max(1, len(heard.ids)))
+        series = _speaker_series(pros, heard.diar.turns, k, heard.n_sec)
         emo = (
-            _speech_emotion(audio, diar.turns, k, n_sec, emotion_model, config.emotion_chunk_s)  # type: ignore[arg-type]
+            _speech_emotion(heard.audio, heard.diar.turns, k, heard.n_sec, emotion_model, config.emotion_chunk_s)
             if emotion_model is not None
             else None
         )
-        st = stats[k]
         speakers.append(
-            rs.Speaker(
-                id=sid,
-                metrics=rs.SpeakerMetrics(
-                    talk_time_s=round(st.talk_time, 2),
-                    talk_share=round(st.talk_time / total_speech, 4),
-                    turns=st.turns,
-                    longest_monologue_s=round(st.longest, 2),
-                    interruptions=st.interruptions,
-                    questions=st.questions,
-                    mean_wait_after_question_s=round(float(np.mean(st.waits)), 2) if st.waits else None,
-                ),
-                timeline=rs.SpeakerTimeline(
-                    t=[float(i) for i in range(n_sec)],
-                    speaking=[round(float(v), 3) for v in s["speaking"]],
-                    loudness_db=_clean(s["loudness"], 1),
-                    pitch_hz=_clean(s["pitch"], 1),
-                    arousal_z=_clean(s["arousal"], 2),
-                    speech_emotion=None
-                    if emotion_model is None
-                    else ({e: _clean(v, 3) for e, v in emo.items()} if emo else {}),
-                ),
-            )
+            _speaker_entry(sid, stats[k], total_speech, series, emo, emotion_model is not None, heard.n_sec)
         )
         if emo:
-            anger = emo["anger"]
-            for a, b in _spans(np.nan_to_num(anger) >= config.angry_speech_probability):
-                pk = a + int(np.nanargmax(anger[a : b + 1]))
-                loud_z = float(np.nanmax(np.nan_to_num(s["arousal"][a : b + 1], nan=-9)))
-                if b - a + 1 < 2 or loud_z < config.angry_speech_min_arousal_z:
-                    continue
-                agree = loud_z >= config.raised_voice_z  # two cues agree: louder and angry-sounding
-                vocal.append(
-                    rs.VocalMoment(
-                        id="",
-                        speaker_id=sid,
-                        modality="voice",
-                        kind="angry_speech",
-                        start_s=float(a),
-                        end_s=float(b + 1),
-                        peak_s=pk + 0.5,
-                        intensity=round(float(anger[pk]), 4),
-                        confidence=round(float(np.clip(anger[pk] * (0.8 if agree else 0.55), 0, 1)), 4),
-                        transcript_excerpt=_excerpt(words, a, b + 1),
-                        scores={"anger_probability": round(float(anger[pk]), 3), "arousal_z": round(loud_z, 2)},
-                    )
-                )
-        # raised voice: sustained arousal well above this speaker's own level
-        active = np.nan_to_num(s["arousal"], nan=-9) >= config.raised_voice_z
-        for a, b in _spans(active):
-            seg = s["arousal"][a : b + 1]
-            if b - a + 1 < 2 and float(np.nanmax(seg)) < config.raised_voice_peak_z:
-                continue
-            pk = a + int(np.nanargmax(seg))
-            zmax = float(np.nanmax(seg))
-            vocal.append(
-                rs.VocalMoment(
-                    id="",
-                    speaker_id=sid,
-                    modality="voice",
-                    kind="raised_voice",
-                    start_s=float(a),
-                    end_s=float(b + 1),
-                    peak_s=pk + 0.5,
-                    intensity=round(float(np.clip((zmax - 1.0) / 3.0, 0, 1)), 4),
-                    confidence=round(
-                        float(np.clip(0.4 + 0.15 * (zmax - config.raised_voice_z) + 0.1 * (b - a), 0, 0.95)), 4
-                    ),
-                    transcript_excerpt=_excerpt(words, a, b + 1),
-                    scores={
-                        "arousal_z": round(zmax, 2),
-                        "loudness_db": round(float(np.nanmax(s["loudness"][a : b + 1])), 1),
-                    },
-                )
+            vocal += _angry_speech(sid, emo["anger"], series, heard.words, config)
+        vocal += _raised_voice(sid, series, heard.words, config)
+    return speakers, vocal
+
+
+def _speaker_entry(
+    sid: str,
+    st: SpeakerStats,
+    total_speech: float,
+    series: dict[str, np.ndarray],
+    emo: dict[str, np.ndarray] | None,
+    emotion_on: bool,
+    n_sec: int,
+) -> rs.Speaker:
+    return rs.Speaker(
+        id=sid,
+        metrics=rs.SpeakerMetrics(
+            talk_time_s=round(st.talk_time, 2),
+            talk_share=round(st.talk_time / total_speech, 4),
+            turns=st.turns,
+            longest_monologue_s=round(st.longest, 2),
+            interruptions=st.interruptions,
+            interrupted_by_others=st.interrupted_by_others,
+            overlap_s=round(st.overlap_s, 2),
+            questions=st.questions,
+            mean_wait_after_question_s=round(float(np.mean(st.waits)), 2) if st.waits else None,
+        ),
+        timeline=rs.SpeakerTimeline(
+            t=[float(i) for i in range(n_sec)],
+            speaking=[round(float(v), 3) for v in series["speaking"]],
+            loudness_db=_clean(series["loudness"], 1),
+            pitch_hz=_clean(series["pitch"], 1),
+            arousal_z=_clean(series["arousal"], 2),
+            speech_emotion=None if not emotion_on else ({e: _clean(v, 3) for e, v in emo.items()} if emo else {}),
+        ),
+    )
+
+
+def _angry_speech(
+    sid: str, anger: np.ndarray, series: dict[str, np.ndarray], words: list, config: AudioTrackConfig
+) -> list[rs.VocalMoment]:
+    """Angry-sounding AND louder than this speaker's usual: one cue alone is too noisy."""
+    out = []
+    for a, b in _spans(np.nan_to_num(anger) >= config.angry_speech_probability):
+        pk = a + int(np.nanargmax(anger[a : b + 1]))
+        loud_z = float(np.nanmax(np.nan_to_num(series["arousal"][a : b + 1], nan=-9)))
+        if b - a + 1 < 2 or loud_z < config.angry_speech_min_arousal_z:
+            continue
+        agree = loud_z >= config.raised_voice_z  # two cues agree: louder and angry-sounding
+        out.append(
+            rs.VocalMoment(
+                id="",
+                speaker_id=sid,
+                modality="voice",
+                kind="angry_speech",
+                start_s=float(a),
+                end_s=float(b + 1),
+                peak_s=pk + 0.5,
+                intensity=round(float(anger[pk]), 4),
+                confidence=round(float(np.clip(anger[pk] * (0.8 if agree else 0.55), 0, 1)), 4),
+                transcript_excerpt=_excerpt(words, a, b + 1),
+                scores={"anger_probability": round(float(anger[pk]), 3), "arousal_z": round(loud_z, 2)},
             )
-    progress("tone", 0.0)
-    if transcript is not None and diar.turns:
-        tone = models.setdefault("tone", TextTone())
-        per_turn = turn_words(diar.turns, words)
-        texts, owners = [], []
-        for t, tw in zip(diar.turns, per_turn, strict=True):
-            trusted = [w for w in tw if w.probability >= config.low_confidence]
-            if trusted:
-                texts.append(" ".join(w.text for w in trusted))
-                owners.append((t, tw))
-        for (t, tw), sc in zip(owners, tone.score(texts, transcript.language), strict=True):  # type: ignore[attr-defined]
-            if sc.hostility < config.hostility_threshold:
-                continue
-            hit = [w for w in tw if w.text.strip(".,!?…").lower() in sc.flagged_words] or tw
-            start, end = hit[0].start, hit[-1].end
-            vocal.append(
-                rs.VocalMoment(
-                    id="",
-                    speaker_id=ids[t.speaker],
-                    modality="text",
-                    kind="toxic_language",
-                    start_s=round(start, 2),
-                    end_s=round(max(end, start + 0.3), 2),
-                    peak_s=round((start + end) / 2, 2),
-                    intensity=round(sc.hostility, 4),
-                    confidence=round(float(np.clip(sc.hostility * np.mean([w.probability for w in hit]), 0, 1)), 4),
-                    transcript_excerpt=" ".join(w.text for w in tw)[:400],
-                    scores={
-                        "hostility": round(sc.hostility, 4),
-                        **({"sentiment": sc.sentiment} if sc.sentiment is not None else {}),
-                    },
-                )
+        )
+    return out
+
+
+def _raised_voice(
+    sid: str, series: dict[str, np.ndarray], words: list, config: AudioTrackConfig
+) -> list[rs.VocalMoment]:
+    """Sustained arousal well above this speaker's own level, or one short shout far above it."""
+    out = []
+    active = np.nan_to_num(series["arousal"], nan=-9) >= config.raised_voice_z
+    for a, b in _spans(active):
+        seg = series["arousal"][a : b + 1]
+        if b - a + 1 < 2 and float(np.nanmax(seg)) < config.raised_voice_peak_z:
+            continue
+        pk = a + int(np.nanargmax(seg))
+        zmax = float(np.nanmax(seg))
+        out.append(
+            rs.VocalMoment(
+                id="",
+                speaker_id=sid,
+                modality="voice",
+                kind="raised_voice",
+                start_s=float(a),
+                end_s=float(b + 1),
+                peak_s=pk + 0.5,
+                intensity=round(float(np.clip((zmax - 1.0) / 3.0, 0, 1)), 4),
+                confidence=round(
+                    float(np.clip(0.4 + 0.15 * (zmax - config.raised_voice_z) + 0.1 * (b - a), 0, 0.95)), 4
+                ),
+                transcript_excerpt=_excerpt(words, a, b + 1),
+                scores={
+                    "arousal_z": round(zmax, 2),
+                    "loudness_db": round(float(np.nanmax(series["loudness"][a : b + 1])), 1),
+                },
             )
-    vocal.sort(key=lambda m: (m.start_s, m.speaker_id))
-    for i, m in enumerate(vocal, start=1):
-        m.id = f"V{i}"
-    speech_spans = [(s.start, s.end) for s in segments]
-    info = rs.AudioInfo(
+        )
+    return out
+
+
+def _text_moments(heard: _Heard, config: AudioTrackConfig, models: dict[str, object]) -> list[rs.VocalMoment]:
+    """Hostile words, per turn, from the trusted (confident) words of the speaker who said them."""
+    if heard.transcript is None or not heard.diar.turns:
+        return []
+    tone = models.setdefault("tone", TextTone())
+    texts, owners = [], []
+    for t, tw in zip(heard.diar.turns, turn_words(heard.diar.turns, heard.words), strict=True):
+        trusted = [w for w in tw if w.probability >= config.low_confidence]
+        if trusted:
+            texts.append(" ".join(w.text for w in trusted))
+            owners.append((t, tw))
+    out = []
+    for (t, tw), sc in zip(owners, tone.score(texts, heard.transcript.language), strict=True):  # type: ignore[attr-defined]
+        if sc.hostility < config.hostility_threshold:
+            continue
+        hit = [w for w in tw if w.text.strip(".,!?…").lower() in sc.flagged_words] or tw
+        start, end = hit[0].start, hit[-1].end
+        out.append(
+            rs.VocalMoment(
+                id="",
+                speaker_id=heard.ids[t.speaker],
+                modality="text",
+                kind="toxic_language",
+                start_s=round(start, 2),
+                end_s=round(max(end, start + 0.3), 2),
+                peak_s=round((start + end) / 2, 2),
+                intensity=round(sc.hostility, 4),
+                confidence=round(float(np.clip(sc.hostility * np.mean([w.probability for w in hit]), 0, 1)), 4),
+                transcript_excerpt=" ".join(w.text for w in tw)[:400],
+                scores={
+                    "hostility": round(sc.hostility, 4),
+                    **({"sentiment": sc.sentiment} if sc.sentiment is not None else {}),
+                },
+            )
+        )
+    return out
+
+
+def _audio_info(
+    heard: _Heard,
+    speakers: list[rs.Speaker],
+    vocal: list[rs.VocalMoment],
+    config: AudioTrackConfig,
+    models: dict[str, object],
+    diarizer: str,
+) -> rs.AudioInfo:
+    speech_spans = [(s.start, s.end) for s in heard.segments]
+    transcript = heard.transcript
+    return rs.AudioInfo(
         speakers=speakers,
         turns=[
-            rs.SpeakerTurn(speaker_id=ids[t.speaker], start_s=round(t.start, 2), end_s=round(t.end, 2))
-            for t in diar.turns
+            rs.SpeakerTurn(speaker_id=heard.ids[t.speaker], start_s=round(t.start, 2), end_s=round(t.end, 2))
+            for t in heard.diar.turns
         ],
         transcript=None
         if transcript is None
@@ -352,9 +449,9 @@ def analyze_audio(
                     text=w.text,
                     probability=round(min(1.0, max(0.0, w.probability)), 4),
                     low_confidence=w.probability < config.low_confidence,
-                    speaker_id=ids[s] if s is not None else None,
+                    speaker_id=heard.ids[s] if s is not None else None,
                 )
-                for w, s in words
+                for w, s in heard.words
             ],
         ),
         conversation=rs.ConversationInfo(
@@ -362,26 +459,35 @@ def analyze_audio(
             silence_threshold_s=config.silence_threshold_s,
             long_silences=[
                 rs.TimeSpan(start_s=round(a, 2), end_s=round(b, 2))
-                for a, b in long_silences(speech_spans, duration, config.silence_threshold_s)
+                for a, b in long_silences(speech_spans, heard.duration, config.silence_threshold_s)
             ],
-            overlaps=[rs.TimeSpan(start_s=round(a, 2), end_s=round(b, 2)) for a, b in diar.overlaps],
+            overlaps=[rs.TimeSpan(start_s=round(a, 2), end_s=round(b, 2)) for a, b in heard.diar.overlaps],
+            overlap_s=round(sum(b - a for a, b in heard.diar.overlaps), 2),
+            diarizer=diarizer,
         ),
         moments=vocal,
     )
-    used = [rs.ModelInfo(task="voice_activity", name=VoiceActivity.name, version=VoiceActivity.version)]
-    if "speaker" in models:
-        used.append(
-            rs.ModelInfo(task="speaker_embedding", name=SpeakerEmbedding.name, version=SpeakerEmbedding.version)
-        )
+
+
+def _models_used(
+    speakers: SpeakerModels,
+    emotion_model: SpeechEmotion | None,
+    transcript: Transcript | None,
+    models: dict[str, object],
+    config: AudioTrackConfig,
+) -> list[rs.ModelInfo]:
+    tasks = {"silero-vad": "voice_activity", "pyannote-segmentation-3.0": "speaker_segmentation"}
+    used = [
+        rs.ModelInfo(task=tasks.get(m["name"], "speaker_embedding"), name=m["name"], version=m["version"])
+        for m in speakers.describe()
+    ]
     if emotion_model is not None:
         used.append(rs.ModelInfo(task="speech_emotion", name=SpeechEmotion.name, version=SpeechEmotion.version))
     if transcript is not None:
         asr = models[f"asr-{config.asr_model}"]
         used.append(rs.ModelInfo(task="speech_recognition", name=f"whisper-{config.asr_model}", version=asr.version))  # type: ignore[attr-defined]
         used.append(rs.ModelInfo(task="text_tone", name=TextTone.name, version=TextTone.version))
-    lap("prosody_emotion_tone_metrics")
-    progress("tone", 1.0)
-    return AudioTrackResult(info, used, warnings, timings)
+    return used
 
 
 def _clean(values: np.ndarray, digits: int) -> list[float | None]:

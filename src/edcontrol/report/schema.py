@@ -8,6 +8,12 @@ Times are seconds from the start of the lesson; probabilities and intensities ar
 1.2.0 (from 1.1.0, compatible for readers of 1.1.0 reports): ``settings.compliance_mode`` added; under
 compliance mode the emotion fields (person ``expression``, ``negative_intensity``, ``expression_mean``,
 ``dominant_expression``, ``negative_baseline``; speaker ``speech_emotion``) are absent, not empty.
+
+1.3.0 (from 1.2.0, compatible): diarization hears overlap. ``audio.turns`` of different speakers may
+overlap; ``conversation.overlaps`` are the spans where two or more speakers talk at once (from the
+overlap-aware segmentation model, no longer a heuristic); speaker metrics gain ``overlap_s`` (time this
+speaker talked while another did) and ``interrupted_by_others``; ``conversation.overlap_s`` and
+``conversation.diarizer`` added.
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
 
-SCHEMA_VERSION = "1.2.0"
+SCHEMA_VERSION = "1.3.0"
 
 Expression = Literal["neutral", "happiness", "sadness", "anger", "fear", "disgust", "surprise"]
 NegativeEmotion = Literal["anger", "disgust", "fear", "sadness", "contempt"]
@@ -156,6 +162,8 @@ class TimeSpan(_Model):
 
 
 class SpeakerTurn(_Model):
+    """One speaker's turn; turns of different speakers may overlap (two people talking at once)."""
+
     speaker_id: str
     start_s: float
     end_s: float
@@ -183,8 +191,11 @@ class SpeakerMetrics(_Model):
     turns: int
     longest_monologue_s: float
     interruptions: int = Field(
-        description="times this speaker took the floor while another was mid-sentence or overlapping"
+        description="times this speaker started talking while another was talking (real overlap) or cut them off"
+        " mid-sentence"
     )
+    interrupted_by_others: int = Field(0, description="times another speaker started talking over this one")
+    overlap_s: float = Field(0.0, description="seconds this speaker talked while another speaker talked too")
     questions: int
     mean_wait_after_question_s: float | None = Field(
         description="mean time until someone else answered this speaker's questions"
@@ -233,9 +244,9 @@ class ConversationInfo(_Model):
     speech_s: float
     silence_threshold_s: float
     long_silences: list[TimeSpan]
-    overlaps: list[TimeSpan] = Field(
-        description="regions where two voices likely overlap (heuristic, no overlap model)"
-    )
+    overlaps: list[TimeSpan] = Field(description="spans where two or more speakers talk at once")
+    overlap_s: float = Field(0.0, description="total time with two or more speakers at once")
+    diarizer: str = Field("", description="which diarizer made the turns (overlap-aware or ge2e)")
 
 
 class AudioInfo(_Model):
@@ -281,12 +292,13 @@ class LessonReport(_Model):
     processing: ProcessingInfo
 
 
-READABLE_VERSIONS = ("1.1.0", SCHEMA_VERSION)  # stored reports this code reads as the current model
+READABLE_VERSIONS = ("1.1.0", "1.2.0", SCHEMA_VERSION)  # stored reports this code reads as the current model
 
 
 def parse_stored(data: dict[str, Any]) -> LessonReport:
-    """A stored report as the current model. A 1.1.0 report is valid 1.2.0 content (1.2.0 only added a
-    field with a default and made emotion fields optional), so it is read as such; anything else fails."""
+    """A stored report as the current model. 1.1.0 and 1.2.0 reports are valid 1.3.0 content (each minor
+    version only added fields with defaults or made fields optional), so they are read as such; anything
+    else fails."""
     if data.get("schema_version") not in READABLE_VERSIONS:
         raise ValueError(f"report schema {data.get('schema_version')!r} cannot be read by {SCHEMA_VERSION}")
     return LessonReport.model_validate({**data, "schema_version": SCHEMA_VERSION})

@@ -1,0 +1,144 @@
+"""The overlap-aware diarizer on real voices: front end, overlap, one voice, a known count, Russian, metrics."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from conftest import EVAL, ROOT
+from edcontrol.media.audio import read_audio
+from edcontrol.models.campplus_embedding import CamPlusEmbedding, fbank
+from edcontrol.pipeline.audio_track import AudioTrackConfig, analyze_audio
+from edcontrol.pipeline.conversation import conversation_stats
+from edcontrol.pipeline.speaker_turns import Turn, overlap_spans
+from edcontrol.pipeline.speakers import SpeakerModels
+
+RATE = 16_000
+FESTVOX = EVAL / "asr_ru_festvox_msu_ru_nsh" / "audio"
+TALKS = EVAL / "talk_calm_en_dev"
+
+
+@pytest.fixture(scope="module")
+def speakers() -> SpeakerModels:
+    return SpeakerModels.load("overlap")
+
+
+def level(x: np.ndarray, dbfs: float = -24.0) -> np.ndarray:
+    return x * (10 ** (dbfs / 20) / max(float(np.sqrt(np.mean(x**2))), 1e-6))
+
+
+def test_front_end_and_onnx_model_reproduce_the_torch_originals():
+    """scripts/convert_campplus.py stored torchaudio's Kaldi fbank and torch's CAM++ embedding of a clip."""
+    ref = np.load(ROOT / "tests" / "data" / "campplus_reference.npz")
+    audio = ref["audio"].astype(np.float32) / 32767
+    feats = fbank(audio)
+    assert feats.shape == ref["fbank"].shape
+    assert np.abs((feats - feats.mean(axis=0)) - ref["fbank"]).max() < 2e-3
+    emb = CamPlusEmbedding().embed(audio)
+    torch_emb = ref["embedding"] / np.linalg.norm(ref["embedding"])
+    assert float(emb @ torch_emb) > 0.999
+
+
+def two_voices_over_each_other() -> tuple[np.ndarray, tuple[float, float]]:
+    """A (festvox, Russian male) alone, B (a calm English talk, female) alone, A again, then B starts over A for
+    3 s and carries on: returns the audio and the span where both talk."""
+    a = level(np.concatenate([read_audio(p) for p in sorted(FESTVOX.glob("*.flac"))[:3]]))
+    b = level(read_audio(TALKS / "teacher_tips_f01.mp4")[int(0.5 * RATE) :])
+    out = np.zeros(int(40 * RATE), np.float32)
+
+    def put(x: np.ndarray, at: float, seconds: float) -> None:
+        i = int(at * RATE)
+        out[i : i + int(seconds * RATE)] += x[: int(seconds * RATE)]
+
+    put(a, 0.5, 8.0)
+    put(b, 9.0, 7.0)
+    put(a[int(8 * RATE) :], 17.0, 8.0)  # A talks 17-25 s
+    put(b[int(7 * RATE) :], 22.0, 10.0)  # B starts at 22 s, over A until 25 s, then alone until 32 s
+    return out, (22.0, 25.0)
+
+
+def test_two_voices_at_once_are_both_heard_and_the_second_interrupts(speakers):
+    audio, (a, b) = two_voices_over_each_other()
+    result = analyze_audio(audio, AudioTrackConfig(asr_model=None, emotion_inference=False), models={})
+    info = result.info
+    assert len(info.speakers) == 2, [(t.speaker_id, t.start_s, t.end_s) for t in info.turns]
+
+    def talk(sid: str, s: float, e: float) -> float:
+        return sum(max(0.0, min(e, t.end_s) - max(s, t.start_s)) for t in info.turns if t.speaker_id == sid)
+
+    first = max(info.speakers, key=lambda s: talk(s.id, 1.0, 8.0)).id
+    second = next(s.id for s in info.speakers if s.id != first)
+    assert talk(first, 1.0, 8.0) > 6.0 and talk(second, 9.5, 15.5) > 5.0  # who is who, alone
+    assert talk(first, a + 0.3, b - 0.3) > 1.5 and talk(second, a + 0.3, b - 0.3) > 1.5  # both in the overlap
+    assert any(o.start_s < b and o.end_s > a for o in info.conversation.overlaps)
+    metrics = {s.id: s.metrics for s in info.speakers}
+    assert metrics[second].interruptions >= 1 and metrics[first].interrupted_by_others >= 1
+    assert metrics[first].interruptions == 0
+    assert metrics[second].overlap_s > 1.5
+    tasks = {m.task for m in result.models}
+    assert {"speaker_segmentation", "speaker_embedding", "voice_activity"} <= tasks
+
+
+@pytest.mark.parametrize("talk", sorted(p.name for p in TALKS.glob("*.mp4")))
+def test_one_voice_is_one_speaker(speakers, talk):
+    d = speakers.diarize(read_audio(TALKS / talk))
+    assert d.n_speakers == 1, [(t.speaker, t.start, t.end) for t in d.turns]
+
+
+def test_one_voice_over_a_minute_of_read_speech_is_one_speaker(speakers):
+    audio = np.concatenate([read_audio(p) for p in sorted(FESTVOX.glob("*.flac"))[:8]])
+    assert len(audio) / RATE > 60
+    assert speakers.diarize(audio).n_speakers == 1
+
+
+def test_a_known_count_is_respected(speakers):
+    audio, _ = two_voices_over_each_other()
+    assert speakers.diarize(audio, n_speakers=2).n_speakers == 2
+    lone = read_audio(TALKS / "teacher_tips_f01.mp4")
+    assert speakers.diarize(lone, n_speakers=1).n_speakers == 1
+
+
+def test_russian_conversation_of_two_real_voices(speakers):
+    """festvox's reader and DeepSpeech's Russian sample speaker take turns; every turn goes to the right one."""
+    a = [level(read_audio(p)) for p in sorted(FESTVOX.glob("*.flac"))[8:12]]
+    b = level(read_audio(EVAL / "asr_en_ru_single_utterances" / "audio" / "deepspeech_ru.wav"))
+    parts, truth, t = [], [], 0.0
+    for x in a:
+        for who, clip in (("A", x[: int(6 * RATE)]), ("B", b)):
+            parts += [clip, np.zeros(int(0.6 * RATE), np.float32)]
+            truth.append((who, t, t + len(clip) / RATE))
+            t += len(clip) / RATE + 0.6
+    d = speakers.diarize(np.concatenate(parts))
+    assert d.n_speakers == 2
+
+    def owner(s: float, e: float) -> int:
+        cover = np.zeros(d.n_speakers)
+        for turn in d.turns:
+            cover[turn.speaker] += max(0.0, min(e, turn.end) - max(s, turn.start))
+        return int(cover.argmax())
+
+    a_id, b_id = owner(*truth[0][1:]), owner(*truth[1][1:])
+    assert a_id != b_id
+    right = sum(owner(s, e) == (a_id if who == "A" else b_id) for who, s, e in truth)
+    assert right == len(truth), truth
+
+
+def test_interruptions_and_overlap_come_from_real_overlaps():
+    turns = [Turn(0, 0.0, 5.0), Turn(1, 4.0, 8.0), Turn(0, 8.1, 9.0), Turn(1, 8.5, 8.7), Turn(0, 10.0, 12.0)]
+    stats = conversation_stats(turns, [], 2)
+    assert stats[1].interruptions == 1  # started at 4 s while speaker 0 went on to 5 s
+    assert stats[0].interrupted_by_others == 1
+    assert stats[1].interruptions == 1 and stats[0].interruptions == 0  # a 0.2 s "mm-hm" is no take-over
+    assert stats[0].overlap_s == pytest.approx(1.2) and stats[1].overlap_s == pytest.approx(1.2)
+    assert overlap_spans(turns) == [(4.0, 5.0), (8.5, 8.7)]
+
+
+def test_silence_gives_no_speakers(speakers):
+    assert speakers.diarize(np.zeros(RATE * 12, np.float32)).n_speakers == 0
+
+
+def test_reference_file_is_committed():
+    assert (ROOT / "tests" / "data" / "campplus_reference.npz").stat().st_size < 400_000
+    assert Path(ROOT / "src" / "edcontrol" / "models" / "weights" / "LICENSE.campplus.txt").is_file()
