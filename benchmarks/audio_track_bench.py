@@ -2,7 +2,8 @@
 
 The lesson audio is the concatenation of ../shared/eval/diar_ami_pyannote_debug/audio/*.wav,
 diar_asr_en_pyannote_sample/sample.wav and the first Russian festvox utterances, repeated to 10 min.
-Models are loaded before timing (a server loads them once). Last line: one JSON object.
+Models are loaded before timing (a server loads them once). The last run repeats the one without ASR
+with the previous GE2E diarizer, so old and new diarization stand side by side. Last line: one JSON object.
 Usage: python benchmarks/audio_track_bench.py [--minutes 10]
 """
 
@@ -46,6 +47,7 @@ def main() -> None:
         ("en_with_asr", "en", AudioTrackConfig(language="en")),
         ("ru_with_asr", "ru", AudioTrackConfig(language="ru")),
         ("en_without_asr", "en", AudioTrackConfig(asr_model=None)),
+        ("en_without_asr_old_ge2e_diarizer", "en", AudioTrackConfig(asr_model=None, diarizer="ge2e")),
     ]
     for label, language, cfg in runs:
         audio = lesson_audio(args.minutes, language)
