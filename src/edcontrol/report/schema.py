@@ -278,7 +278,7 @@ class ProcessingInfo(_Model):
 
 
 class LessonReport(_Model):
-    schema_version: Literal["1.2.0"] = SCHEMA_VERSION
+    schema_version: Literal["1.3.0"] = SCHEMA_VERSION
     generated_at: datetime
     edcontrol_version: str
     source: SourceInfo
