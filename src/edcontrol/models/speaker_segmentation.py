@@ -33,11 +33,6 @@ def model_path() -> Path:
     return Path(next(iter(spec.submodule_search_locations))) / "segmentation-3.0.onnx"
 
 
-def frame_centres(start_s: float = 0.0) -> np.ndarray:
-    """Centre time of each output frame of a window starting at ``start_s``."""
-    return start_s + np.arange(FRAMES) * FRAME_STEP_S + FRAME_WIDTH_S / 2
-
-
 class SpeakerSegmentation:
     """Batches of 10 s windows in; per frame, which local speakers talk (hard) and how likely (soft)."""
 

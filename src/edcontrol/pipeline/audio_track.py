@@ -330,21 +330,46 @@ def _angry_speech(
             continue
         agree = loud_z >= config.raised_voice_z  # two cues agree: louder and angry-sounding
         out.append(
-            rs.VocalMoment(
-                id="",
-                speaker_id=sid,
-                modality="voice",
-                kind="angry_speech",
-                start_s=float(a),
-                end_s=float(b + 1),
-                peak_s=pk + 0.5,
-                intensity=round(float(anger[pk]), 4),
-                confidence=round(float(np.clip(anger[pk] * (0.8 if agree else 0.55), 0, 1)), 4),
-                transcript_excerpt=_excerpt(words, a, b + 1),
+            _voice_moment(
+                sid,
+                "angry_speech",
+                a,
+                b,
+                pk,
+                words,
+                intensity=float(anger[pk]),
+                confidence=float(np.clip(anger[pk] * (0.8 if agree else 0.55), 0, 1)),
                 scores={"anger_probability": round(float(anger[pk]), 3), "arousal_z": round(loud_z, 2)},
             )
         )
     return out
+
+
+def _voice_moment(
+    sid: str,
+    kind: str,
+    a: int,
+    b: int,
+    peak: int,
+    words: list,
+    intensity: float,
+    confidence: float,
+    scores: dict[str, float],
+) -> rs.VocalMoment:
+    """A moment heard in the voice over seconds ``a``..``b`` (inclusive), peaking in second ``peak``."""
+    return rs.VocalMoment(
+        id="",
+        speaker_id=sid,
+        modality="voice",
+        kind=kind,
+        start_s=float(a),
+        end_s=float(b + 1),
+        peak_s=peak + 0.5,
+        intensity=round(intensity, 4),
+        confidence=round(confidence, 4),
+        transcript_excerpt=_excerpt(words, a, b + 1),
+        scores=scores,
+    )
 
 
 def _raised_voice(
@@ -360,19 +385,15 @@ def _raised_voice(
         pk = a + int(np.nanargmax(seg))
         zmax = float(np.nanmax(seg))
         out.append(
-            rs.VocalMoment(
-                id="",
-                speaker_id=sid,
-                modality="voice",
-                kind="raised_voice",
-                start_s=float(a),
-                end_s=float(b + 1),
-                peak_s=pk + 0.5,
-                intensity=round(float(np.clip((zmax - 1.0) / 3.0, 0, 1)), 4),
-                confidence=round(
-                    float(np.clip(0.4 + 0.15 * (zmax - config.raised_voice_z) + 0.1 * (b - a), 0, 0.95)), 4
-                ),
-                transcript_excerpt=_excerpt(words, a, b + 1),
+            _voice_moment(
+                sid,
+                "raised_voice",
+                a,
+                b,
+                pk,
+                words,
+                intensity=float(np.clip((zmax - 1.0) / 3.0, 0, 1)),
+                confidence=float(np.clip(0.4 + 0.15 * (zmax - config.raised_voice_z) + 0.1 * (b - a), 0, 0.95)),
                 scores={
                     "arousal_z": round(zmax, 2),
                     "loudness_db": round(float(np.nanmax(series["loudness"][a : b + 1])), 1),

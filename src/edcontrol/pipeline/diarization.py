@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.cluster.hierarchy import fcluster, linkage
 
-from edcontrol.models.campplus_embedding import CamPlusEmbedding, fbank, fbank_centres
+from edcontrol.models.campplus_embedding import DIM, CamPlusEmbedding, fbank, fbank_centres
 from edcontrol.models.speaker_segmentation import (
     FRAME_STEP_S,
     FRAME_WIDTH_S,
@@ -318,7 +318,7 @@ def cluster_speakers(local: list[LocalSpeaker], cfg: DiarizationConfig, n_speake
     voiced = [s for s in local if s.embedding is not None and s.vad_share >= cfg.min_vad_share]
     pool = [s for s in voiced if s.clean] or voiced or [s for s in local if s.embedding is not None]
     if not pool:
-        return np.zeros((0, 192), np.float32)
+        return np.zeros((0, DIM), np.float32)
     emb = np.stack([s.embedding for s in pool])  # type: ignore[misc]
     weight = np.array([s.active_s for s in pool])
     if len(pool) == 1:
