@@ -1,10 +1,14 @@
-"""Audio-track speed per stage, with and without ASR, on ~10 minutes of real third-party speech.
+"""Audio-track speed and peak memory per stage, with and without ASR, on 10 / 60 / 180 minutes of real speech.
 
 The lesson audio is the concatenation of ../shared/eval/diar_ami_pyannote_debug/audio/*.wav,
-diar_asr_en_pyannote_sample/sample.wav and the first Russian festvox utterances, repeated to 10 min.
-Models are loaded before timing (a server loads them once). The last run repeats the one without ASR
-with the previous GE2E diarizer, so old and new diarization stand side by side. Last line: one JSON object.
-Usage: python benchmarks/audio_track_bench.py [--minutes 10]
+diar_asr_en_pyannote_sample/sample.wav (English) or the Russian festvox utterances, looped to the length.
+Each (run, length) is measured in a fresh process, so its peak RSS is its own; models are loaded before
+timing (a server loads them once). ``rss_before_mb`` is the peak after building the audio and loading the
+models, ``peak_rss_mb`` the peak after the analysis: their difference is what the analysis itself needs.
+The old GE2E diarizer runs next to the overlap-aware one without ASR; it is skipped above 60 minutes,
+where its N x N affinity over every window needs many gigabytes. Last line: one JSON object.
+
+Usage: python benchmarks/audio_track_bench.py [--minutes 10 60 180] [--runs en_without_asr ...]
 """
 
 from __future__ import annotations
@@ -13,69 +17,112 @@ import argparse
 import json
 import os
 import platform
+import resource
+import subprocess
+import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
-from edcontrol.media.audio import read_audio
-from edcontrol.pipeline.audio_track import AudioTrackConfig, analyze_audio
-
 EVAL = Path(__file__).resolve().parents[2] / "shared" / "eval"
+RUNS = {
+    "en_with_asr": ("en", {"language": "en"}),
+    "ru_with_asr": ("ru", {"language": "ru"}),
+    "en_without_asr": ("en", {"asr_model": None}),
+    "en_without_asr_old_ge2e_diarizer": ("en", {"asr_model": None, "diarizer": "ge2e"}),
+}
+OLD_DIARIZER_MAX_MIN = 60.0
 
 
 def lesson_audio(minutes: float, language: str) -> np.ndarray:
     """A single-language lesson: English meetings and a call, or Russian read speech, looped."""
+    from edcontrol.media.audio import read_audio
+
     if language == "en":
         files = sorted((EVAL / "diar_ami_pyannote_debug" / "audio").glob("*.wav"))
         files.append(EVAL / "diar_asr_en_pyannote_sample" / "sample.wav")
     else:
         files = sorted((EVAL / "asr_ru_festvox_msu_ru_nsh" / "audio").glob("*.flac"))
-    parts = [read_audio(f) for f in files]
-    audio = np.concatenate(parts)
+    audio = np.concatenate([read_audio(f) for f in files])
     reps = int(np.ceil(minutes * 60 * 16000 / len(audio)))
     return np.tile(audio, reps)[: int(minutes * 60 * 16000)]
 
 
+def peak_rss_mb() -> float:
+    """Peak resident set size of this process so far (Linux reports KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def measure(label: str, minutes: float) -> dict:
+    """One run in this process: build the audio, load the models, analyse, report time and memory."""
+    from edcontrol.pipeline.audio_track import AudioTrackConfig, analyze_audio
+
+    language, options = RUNS[label]
+    config = AudioTrackConfig(**options)
+    audio = lesson_audio(minutes, language)
+    seconds = len(audio) / 16000
+    models: dict[str, object] = {}
+    analyze_audio(audio[: 16000 * 20], config, models=models)  # load the models once, outside the timing
+    before = peak_rss_mb()
+    t0 = time.perf_counter()
+    result = analyze_audio(audio, config, models=models)
+    wall = time.perf_counter() - t0
+    return {
+        "run": label,
+        "minutes": minutes,
+        "wall_s": round(wall, 1),
+        "x_real_time": round(wall / seconds, 4),
+        "stages_x_real_time": {k: round(v / seconds, 4) for k, v in result.timings.items()},
+        "rss_before_mb": round(before),
+        "peak_rss_mb": round(peak_rss_mb()),
+        "speakers": len(result.info.speakers),
+    }
+
+
+def in_fresh_process(label: str, minutes: float) -> dict:
+    """Run ``measure`` in a child interpreter so each peak RSS is measured alone."""
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", label, str(minutes)],
+        check=True,
+        stdout=subprocess.PIPE,  # stderr passes through: a failing child shows why
+        text=True,
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--minutes", type=float, default=10.0)
+    ap.add_argument("--minutes", type=float, nargs="+", default=[10.0, 60.0, 180.0])
+    ap.add_argument("--runs", nargs="+", choices=sorted(RUNS), default=list(RUNS))
+    ap.add_argument("--child", nargs=2, metavar=("RUN", "MINUTES"), help=argparse.SUPPRESS)
     args = ap.parse_args()
-    models: dict[str, object] = {}
-    rows = {}
-    runs = [
-        ("en_with_asr", "en", AudioTrackConfig(language="en")),
-        ("ru_with_asr", "ru", AudioTrackConfig(language="ru")),
-        ("en_without_asr", "en", AudioTrackConfig(asr_model=None)),
-        ("en_without_asr_old_ge2e_diarizer", "en", AudioTrackConfig(asr_model=None, diarizer="ge2e")),
-    ]
-    for label, language, cfg in runs:
-        audio = lesson_audio(args.minutes, language)
-        seconds = len(audio) / 16000
-        analyze_audio(audio[: 16000 * 20], cfg, models=models)  # load the models once, outside the timing
-        t0 = time.perf_counter()
-        result = analyze_audio(audio, cfg, models=models)
-        wall = time.perf_counter() - t0
-        rows[label] = {
-            "wall_s": round(wall, 2),
-            "x_real_time": round(wall / seconds, 4),
-            "stages_x_real_time": {k: round(v / seconds, 4) for k, v in result.timings.items()},
-            "speakers": len(result.info.speakers),
-        }
-        print(
-            f"{label}: {wall:.1f} s for {seconds:.0f} s of audio = {wall / seconds:.4f}x real time; "
-            f"per stage: {rows[label]['stages_x_real_time']}",
-            flush=True,
-        )
+    if args.child:
+        print(json.dumps(measure(args.child[0], float(args.child[1]))))
+        return
+    rows = []
+    for minutes in args.minutes:
+        for label in args.runs:
+            if label.endswith("old_ge2e_diarizer") and minutes > OLD_DIARIZER_MAX_MIN:
+                print(f"{label} {minutes:g} min: skipped (quadratic memory)", flush=True)
+                continue
+            row = in_fresh_process(label, minutes)
+            rows.append(row)
+            print(
+                f"{label} {minutes:g} min: {row['wall_s']} s = {row['x_real_time']}x RT, peak RSS "
+                f"{row['peak_rss_mb']} MB (before analysis {row['rss_before_mb']} MB); "
+                f"stages x RT: {row['stages_x_real_time']}",
+                flush=True,
+            )
     print(
         json.dumps(
             {
                 "benchmark": "audio_track",
                 "data": str(EVAL),
-                "audio_s": seconds,
                 "cpus": os.cpu_count(),
                 "machine": platform.machine(),
-                **rows,
+                "processor": platform.processor(),
+                "runs": rows,
             }
         )
     )

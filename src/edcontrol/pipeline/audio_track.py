@@ -2,7 +2,8 @@
 
 VAD -> overlap-aware diarization (turns that may overlap) -> transcript (words assigned to the turn that
 covers them best, with an interval tree) -> prosody per speaker (loudness and pitch z-scored against the
-speaker's own lesson) -> heard negative moments (raised voice, hostile words) and conversation metrics.
+speaker's own lesson) -> vocal and word signals (raised voice, angry-sounding speech, hostile words) for
+moment fusion, positive markers (praise, calm answers) and conversation metrics.
 """
 
 from __future__ import annotations
@@ -19,11 +20,12 @@ from edcontrol.models.speech_emotion import SpeechEmotion
 from edcontrol.models.text_tone import TextTone
 from edcontrol.models.transcriber import Transcriber, Transcript, Word
 from edcontrol.models.voice_activity import SAMPLE_RATE, VoiceActivity
-from edcontrol.pipeline.conversation import SpeakerStats, conversation_stats, long_silences, turn_words
+from edcontrol.pipeline.conversation import SpeakerStats, conversation_stats, is_question, long_silences
 from edcontrol.pipeline.diarization import DiarizationConfig
 from edcontrol.pipeline.progress import Progress, no_progress
 from edcontrol.pipeline.speaker_turns import Diarization, Turn, empty_diarization
 from edcontrol.pipeline.speakers import SpeakerModels
+from edcontrol.pipeline.text_signals import Sentence, TextConfig, hostile_signals, praise_markers, scored_sentences
 from edcontrol.report import schema as rs
 
 
@@ -43,6 +45,9 @@ class AudioTrackConfig:
     emotion_chunk_s: float = 3.0
     angry_speech_probability: float = 0.6
     angry_speech_min_arousal_z: float = 1.0  # angry-sounding AND louder than usual: one cue alone is too noisy
+    calm_answer_within_s: float = 3.0  # an answer starts this soon after another speaker's question ...
+    calm_answer_max_z: float = 1.0  # ... and stays under this arousal z over its first calm_answer_span_s
+    calm_answer_span_s: float = 5.0
     diarization: DiarizationConfig = field(default_factory=DiarizationConfig)
 
 
@@ -51,6 +56,8 @@ class AudioTrackResult:
     info: rs.AudioInfo
     models: list[rs.ModelInfo]
     warnings: list[rs.ReportWarning]
+    signals: list[rs.MomentSignal] = field(default_factory=list)  # heard and said, per voice (S..)
+    positives: list[rs.PositiveMarker] = field(default_factory=list)  # praise and calm answers, per voice
     timings: dict[str, float] = field(default_factory=dict)  # wall seconds per stage, for benchmarks
 
 
@@ -191,17 +198,16 @@ def analyze_audio(
     )  # fmt: skip
     progress("emotion", 0.0)
     emotion_model = models.setdefault("speech_emotion", SpeechEmotion()) if config.emotion_inference else None
-    speakers, vocal = _read_speakers(heard, config, emotion_model, progress)  # type: ignore[arg-type]
+    speakers, signals, arousal = _read_speakers(heard, config, emotion_model, progress)  # type: ignore[arg-type]
     progress("tone", 0.0)
-    vocal += _text_moments(heard, config, models)
-    vocal.sort(key=lambda m: (m.start_s, m.speaker_id))
-    for i, m in enumerate(vocal, start=1):
-        m.id = f"V{i}"
-    info = _audio_info(heard, speakers, vocal, config, models, speakers_models.kind)
+    said = _sentences(heard, config, models)
+    signals += hostile_signals(said, _text_config(config))
+    positives = praise_markers(said, _text_config(config)) + _calm_answers(heard, said, arousal, config)
+    info = _audio_info(heard, speakers, config, models, speakers_models.kind)
     used = _models_used(speakers_models, emotion_model, transcript, models, config)
     timer.lap("prosody_emotion_tone_metrics")
     progress("tone", 1.0)
-    return AudioTrackResult(info, used, warnings, timer.timings)
+    return AudioTrackResult(info, used, warnings, signals, positives, timer.timings)
 
 
 class _StageTimer:
@@ -261,13 +267,14 @@ def _transcribe(
 
 def _read_speakers(
     heard: _Heard, config: AudioTrackConfig, emotion_model: SpeechEmotion | None, progress: Progress
-) -> tuple[list[rs.Speaker], list[rs.VocalMoment]]:
-    """Each speaker's metrics and 1 Hz timeline, and the moments heard in their voice."""
+) -> tuple[list[rs.Speaker], list[rs.MomentSignal], dict[str, np.ndarray]]:
+    """Each speaker's metrics and 1 Hz timeline, the signals heard in their voice, their arousal z."""
     pros = prosody(heard.audio)
     stats = conversation_stats(heard.diar.turns, heard.words, heard.diar.n_speakers)
     total_speech = sum(t.end - t.start for t in heard.diar.turns) or 1.0
     speakers: list[rs.Speaker] = []
-    vocal: list[rs.VocalMoment] = []
+    vocal: list[rs.MomentSignal] = []
+    arousal: dict[str, np.ndarray] = {}
     for k, sid in enumerate(heard.ids):
         progress("emotion", k / max(1, len(heard.ids)))
         series = _speaker_series(pros, heard.diar.turns, k, heard.n_sec)
@@ -282,7 +289,8 @@ def _read_speakers(
         if emo:
             vocal += _angry_speech(sid, emo["anger"], series, heard.words, config)
         vocal += _raised_voice(sid, series, heard.words, config)
-    return speakers, vocal
+        arousal[sid] = series["arousal"]
+    return speakers, vocal, arousal
 
 
 def _speaker_entry(
@@ -320,7 +328,7 @@ def _speaker_entry(
 
 def _angry_speech(
     sid: str, anger: np.ndarray, series: dict[str, np.ndarray], words: list, config: AudioTrackConfig
-) -> list[rs.VocalMoment]:
+) -> list[rs.MomentSignal]:
     """Angry-sounding AND louder than this speaker's usual: one cue alone is too noisy."""
     out = []
     for a, b in _spans(np.nan_to_num(anger) >= config.angry_speech_probability):
@@ -330,7 +338,7 @@ def _angry_speech(
             continue
         agree = loud_z >= config.raised_voice_z  # two cues agree: louder and angry-sounding
         out.append(
-            _voice_moment(
+            _voice_signal(
                 sid,
                 "angry_speech",
                 a,
@@ -345,7 +353,7 @@ def _angry_speech(
     return out
 
 
-def _voice_moment(
+def _voice_signal(
     sid: str,
     kind: str,
     a: int,
@@ -355,26 +363,25 @@ def _voice_moment(
     intensity: float,
     confidence: float,
     scores: dict[str, float],
-) -> rs.VocalMoment:
-    """A moment heard in the voice over seconds ``a``..``b`` (inclusive), peaking in second ``peak``."""
-    return rs.VocalMoment(
-        id="",
-        speaker_id=sid,
+) -> rs.MomentSignal:
+    """A signal heard in the voice over seconds ``a``..``b`` (inclusive), peaking in second ``peak``."""
+    return rs.MomentSignal(
         modality="voice",
-        kind=kind,
+        kind=kind,  # type: ignore[arg-type]
+        source_id=sid,
         start_s=float(a),
         end_s=float(b + 1),
         peak_s=peak + 0.5,
-        intensity=round(intensity, 4),
+        score=round(intensity, 4),
         confidence=round(confidence, 4),
-        transcript_excerpt=_excerpt(words, a, b + 1),
-        scores=scores,
+        evidence=scores,
+        excerpt=_excerpt(words, a, b + 1),
     )
 
 
 def _raised_voice(
     sid: str, series: dict[str, np.ndarray], words: list, config: AudioTrackConfig
-) -> list[rs.VocalMoment]:
+) -> list[rs.MomentSignal]:
     """Sustained arousal well above this speaker's own level, or one short shout far above it."""
     out = []
     active = np.nan_to_num(series["arousal"], nan=-9) >= config.raised_voice_z
@@ -385,7 +392,7 @@ def _raised_voice(
         pk = a + int(np.nanargmax(seg))
         zmax = float(np.nanmax(seg))
         out.append(
-            _voice_moment(
+            _voice_signal(
                 sid,
                 "raised_voice",
                 a,
@@ -403,39 +410,57 @@ def _raised_voice(
     return out
 
 
-def _text_moments(heard: _Heard, config: AudioTrackConfig, models: dict[str, object]) -> list[rs.VocalMoment]:
-    """Hostile words, per turn, from the trusted (confident) words of the speaker who said them."""
+def _text_config(config: AudioTrackConfig) -> TextConfig:
+    return TextConfig(low_confidence=config.low_confidence, hostility_threshold=config.hostility_threshold)
+
+
+def _sentences(heard: _Heard, config: AudioTrackConfig, models: dict[str, object]) -> list[Sentence]:
     if heard.transcript is None or not heard.diar.turns:
         return []
     tone = models.setdefault("tone", TextTone())
-    texts, owners = [], []
-    for t, tw in zip(heard.diar.turns, turn_words(heard.diar.turns, heard.words), strict=True):
-        trusted = [w for w in tw if w.probability >= config.low_confidence]
-        if trusted:
-            texts.append(" ".join(w.text for w in trusted))
-            owners.append((t, tw))
+    return scored_sentences(
+        heard.diar.turns,
+        heard.words,
+        heard.ids,
+        heard.transcript.language,
+        tone,
+        _text_config(config),  # type: ignore[arg-type]
+    )
+
+
+def _calm_answers(
+    heard: _Heard, said: list[Sentence], arousal: dict[str, np.ndarray], config: AudioTrackConfig
+) -> list[rs.PositiveMarker]:
+    """Another speaker's question answered soon and calmly: no rise of the answering voice over its start."""
     out = []
-    for (t, tw), sc in zip(owners, tone.score(texts, heard.transcript.language), strict=True):  # type: ignore[attr-defined]
-        if sc.hostility < config.hostility_threshold:
+    for q in (s for s in said if is_question(s.words)):
+        asked = q.words[-1].end
+        answer = next(
+            (
+                t
+                for t in heard.diar.turns
+                if heard.ids[t.speaker] != q.speaker and asked - 0.5 <= t.start <= asked + config.calm_answer_within_s
+            ),
+            None,
+        )
+        if answer is None:
             continue
-        hit = [w for w in tw if w.text.strip(".,!?…").lower() in sc.flagged_words] or tw
-        start, end = hit[0].start, hit[-1].end
+        sid = heard.ids[answer.speaker]
+        a = int(answer.start)
+        b = min(int(np.ceil(min(answer.end, answer.start + config.calm_answer_span_s))), heard.n_sec)
+        z = arousal[sid][a:b]
+        if not np.isfinite(z).any() or float(np.nanmax(z)) >= config.calm_answer_max_z:
+            continue
         out.append(
-            rs.VocalMoment(
-                id="",
-                speaker_id=heard.ids[t.speaker],
-                modality="text",
-                kind="toxic_language",
-                start_s=round(start, 2),
-                end_s=round(max(end, start + 0.3), 2),
-                peak_s=round((start + end) / 2, 2),
-                intensity=round(sc.hostility, 4),
-                confidence=round(float(np.clip(sc.hostility * np.mean([w.probability for w in hit]), 0, 1)), 4),
-                transcript_excerpt=" ".join(w.text for w in tw)[:400],
-                scores={
-                    "hostility": round(sc.hostility, 4),
-                    **({"sentiment": sc.sentiment} if sc.sentiment is not None else {}),
-                },
+            rs.PositiveMarker(
+                id="G0",
+                person=sid,
+                kind="calm_answer",
+                modality="voice",
+                start_s=round(answer.start, 2),
+                end_s=round(min(answer.end, answer.start + config.calm_answer_span_s), 2),
+                score=round(float(np.clip(1.0 - max(0.0, float(np.nanmax(z))) / config.calm_answer_max_z, 0, 1)), 4),
+                excerpt=f"answered {q.speaker}: {q.text}"[:400],
             )
         )
     return out
@@ -444,7 +469,6 @@ def _text_moments(heard: _Heard, config: AudioTrackConfig, models: dict[str, obj
 def _audio_info(
     heard: _Heard,
     speakers: list[rs.Speaker],
-    vocal: list[rs.VocalMoment],
     config: AudioTrackConfig,
     models: dict[str, object],
     diarizer: str,
@@ -486,7 +510,6 @@ def _audio_info(
             overlap_s=round(sum(b - a for a, b in heard.diar.overlaps), 2),
             diarizer=diarizer,
         ),
-        moments=vocal,
     )
 
 

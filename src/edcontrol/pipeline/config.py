@@ -27,6 +27,8 @@ class FaceTrackConfig:
     merge_gap_s: float = 1.5
     min_peak_probability: float = 0.45
     min_intensity: float = 0.25
+    smile_min_rise: float = 0.3  # a smile: happiness this far above the person's own median (room-scaled) ...
+    smile_min_probability: float = 0.5  # ... reaching this probability, held min_moment_duration_s
     looking_away_yaw_deg: float = 30.0
     looking_away_pitch_deg: float = 25.0
     eyes_closed_ratio: float = 0.12

@@ -98,3 +98,20 @@ def find_moments(series: Series, config: FaceTrackConfig) -> list[Moment]:
                 )
             )
     return sorted(moments, key=lambda m: m.start)
+
+
+def find_smiles(series: Series, config: FaceTrackConfig) -> list[tuple[float, float, float]]:
+    """(start, end, score) of smiles: happiness clearly above this person's usual, held a while. The
+    positive side of the ledger, measured the same person-relative way as the negative moments."""
+    if series.expression is None:
+        return []
+    p = series.expression[:, EXPRESSIONS.index("happiness")]
+    seen = p[~np.isnan(p)]
+    base = float(np.median(seen)) if len(seen) >= MIN_BASELINE_SECONDS else PRIOR_BASELINE
+    rise = np.clip((np.nan_to_num(p) - base) / max(1.0 - base, 1e-6), 0.0, 1.0)
+    out = []
+    for a, b in _spans(rise >= config.smile_min_rise, int(config.merge_gap_s)):
+        peak = float(np.nanmax(p[a : b + 1]))
+        if b - a + 1 >= config.min_moment_duration_s and peak >= config.smile_min_probability:
+            out.append((float(a), float(b + 1), peak))
+    return out

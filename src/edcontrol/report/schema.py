@@ -14,6 +14,18 @@ overlap; ``conversation.overlaps`` are the spans where two or more speakers talk
 overlap-aware segmentation model, no longer a heuristic); speaker metrics gain ``overlap_s`` (time this
 speaker talked while another did) and ``interrupted_by_others``; ``conversation.overlap_s`` and
 ``conversation.diarizer`` added.
+
+2.0.0 (from 1.3.0, breaking): one event, one moment. The facial ``moments`` list and ``audio.moments``
+are replaced by one ``moments`` list of merged ``Moment``s: per person, what was seen (face), heard
+(voice) and said (words) that overlaps or follows within a short gap is one moment, with each
+modality's own signal in ``modalities`` and a confidence that rises when independent modalities agree.
+New: ``watch_first`` (the ids of the five to watch first), ``positive_markers`` (smiles, praise, calm
+answers, kept apart), ``stories`` (per person: counts by kind, worst moment, negative share),
+``settings.fusion``. ``Person.speaker_id`` became ``speaker_ids`` (a person may have two voices, e.g. a
+re-joined call). Migration: ``parse_stored`` reads 1.1.0-1.3.0 reports as 2.0.0, each old moment
+becoming a one-modality moment (old reports are never merged after the fact: their signals were cut
+with other rules), ``watch_first`` ranked from them, ``positive_markers`` and ``stories`` as far as
+the old report allows.
 """
 
 from __future__ import annotations
@@ -23,10 +35,17 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
 
-SCHEMA_VERSION = "1.3.0"
+SCHEMA_VERSION = "2.0.0"
 
 Expression = Literal["neutral", "happiness", "sadness", "anger", "fear", "disgust", "surprise"]
 NegativeEmotion = Literal["anger", "disgust", "fear", "sadness", "contempt"]
+Modality = Literal["face", "voice", "text"]  # seen, heard, said
+SignalKind = Literal[
+    "anger", "disgust", "fear", "sadness", "contempt", "raised_voice", "angry_speech", "toxic_language", "negative_tone"
+]
+MomentKind = Literal["hostile_language", "anger", "raised_voice", "disgust", "distress", "negative_tone"]
+PositiveKind = Literal["smile", "praise", "calm_answer"]
+Role = Literal["teacher", "student", "unknown"]
 
 
 class _Model(BaseModel):
@@ -72,6 +91,16 @@ class ModelInfo(_Model):
     version: str
 
 
+class FusionSettings(_Model):
+    """The moment-fusion tunables the report was made with (pipeline/moment_fusion.py)."""
+
+    merge_gap_s: float = Field(description="signals of one person closer than this are one moment")
+    lone_weak_factor: float = Field(description="confidence factor of a moment resting on one weak cue")
+    watch_first: int = Field(description="how many moments the watch-first list holds")
+    watch_first_spacing_s: float = Field(description="at most one watch-first moment per this many seconds")
+    default_min_confidence: float = Field(description="moments below this are hidden by default in the dashboard")
+
+
 class AnalysisSettings(_Model):
     sample_fps: float
     compliance_mode: bool = Field(
@@ -81,6 +110,7 @@ class AnalysisSettings(_Model):
     timeline_hz: float = 1.0
     smoothing_window_s: float
     min_moment_duration_s: float
+    fusion: FusionSettings | None = Field(default=None, description="null in reports migrated from 1.x")
 
 
 class ReportWarning(_Model):
@@ -128,8 +158,10 @@ class PersonSummary(_WithEmotionFields):
 
 class Person(_Model):
     id: str = Field(pattern=r"^P\d+$")
-    role: Literal["teacher", "student", "unknown"] = "unknown"
-    speaker_id: str | None = Field(default=None, description="the voice (S..) linked to this face by lip motion")
+    role: Role = "unknown"
+    speaker_ids: list[str] = Field(
+        default_factory=list, description="the voices (S..) linked to this face by lip motion (two after a re-join)"
+    )
     first_seen_s: float
     last_seen_s: float
     face_tracks: int = Field(description="face tracks merged into this person (re-identified by face embedding)")
@@ -137,23 +169,6 @@ class Person(_Model):
     typical_box: list[float] = Field(description="median face box [x, y, w, h] in pixels of the displayed frame")
     summary: PersonSummary
     timeline: PersonTimeline
-
-
-class FacialMoment(_Model):
-    """A span where a person's face showed a negative emotion above their own baseline."""
-
-    id: str
-    person_id: str
-    modality: Literal["face"] = "face"
-    emotion: NegativeEmotion
-    start_s: float
-    end_s: float
-    peak_s: float
-    intensity: float = Field(ge=0, le=1, description="peak rise above baseline, 0..1")
-    confidence: float = Field(ge=0, le=1, description="how sure: probability level, face quality, duration")
-    peak_probability: float = Field(ge=0, le=1)
-    baseline_probability: float = Field(ge=0, le=1)
-    evidence_box: list[float] = Field(description="face box [x, y, w, h] at the peak, for a thumbnail")
 
 
 class TimeSpan(_Model):
@@ -219,25 +234,74 @@ class SpeakerTimeline(_WithEmotionFields):
 class Speaker(_Model):
     id: str = Field(pattern=r"^S\d+$")
     person_id: str | None = Field(default=None, description="the face person (P..) this voice belongs to, when known")
-    role: Literal["teacher", "student", "unknown"] = "unknown"
+    role: Role = "unknown"
     metrics: SpeakerMetrics
     timeline: SpeakerTimeline
 
 
-class VocalMoment(_Model):
-    """A heard negative moment: raised voice, angry-sounding speech or hostile words."""
+class MomentSignal(_Model):
+    """One modality's evidence inside a moment: what one model saw, heard or read, over its own span."""
 
-    id: str
-    speaker_id: str
-    modality: Literal["voice", "text"]
-    kind: Literal["raised_voice", "angry_speech", "toxic_language", "negative_tone"]
+    modality: Modality
+    kind: SignalKind
+    source_id: str = Field(description="whose signal: the face person (P..) or the voice (S..)")
     start_s: float
     end_s: float
     peak_s: float
-    intensity: float = Field(ge=0, le=1)
-    confidence: float = Field(ge=0, le=1)
-    transcript_excerpt: str = Field(description="what was said around the moment (evidence)")
-    scores: dict[str, float] = Field(default_factory=dict, description="the model scores behind the flag")
+    score: float = Field(ge=0, le=1, description="how strong this signal is, 0..1")
+    confidence: float = Field(ge=0, le=1, description="how sure this one model is")
+    evidence: dict[str, float] = Field(default_factory=dict, description="the model scores behind the signal")
+    excerpt: str = Field("", description="the words that carry it (words) or were said meanwhile (voice)")
+    box: list[float] | None = Field(default=None, description="face box [x, y, w, h] at the peak (faces)")
+
+
+class Moment(_Model):
+    """One negative event of one person: what was seen, heard and said about it, merged."""
+
+    id: str = Field(pattern=r"^M\d+$")
+    person: str = Field(description="whose: the face person (P..), or the voice (S..) of someone never seen")
+    person_id: str | None = Field(description="the face person, when the moment's person has a face")
+    speaker_ids: list[str] = Field(description="the person's voices")
+    role: Role = "unknown"
+    kind: MomentKind = Field(description="the headline: words first, then anger, raised voice, disgust, distress")
+    start_s: float
+    end_s: float
+    peak_s: float
+    intensity: float = Field(ge=0, le=1, description="the strongest signal's score")
+    confidence: float = Field(
+        ge=0, le=1, description="rises when independent modalities agree; low for a lone weak cue"
+    )
+    severity: float = Field(ge=0, description="intensity x confidence x duration weight: the ranking key")
+    modalities: list[MomentSignal] = Field(description="every signal merged into this moment, by start")
+    transcript_excerpt: str = Field("", description="what was said (evidence)")
+    thumbnail_s: float = Field(description="where a still shows it best (the face's peak when seen)")
+    face_box: list[float] | None = Field(default=None, description="face box [x, y, w, h] for the thumbnail")
+
+
+class PositiveMarker(_Model):
+    """A good sign, kept apart from the moments so that a lesson is not judged by its negatives alone."""
+
+    id: str = Field(pattern=r"^G\d+$")
+    person: str
+    role: Role = "unknown"
+    kind: PositiveKind
+    modality: Modality
+    start_s: float
+    end_s: float
+    score: float = Field(ge=0, le=1)
+    excerpt: str = ""
+
+
+class PersonStory(_Model):
+    """One person's lesson in a line: how many moments of which kind, the worst one, how much was negative."""
+
+    person: str
+    role: Role = "unknown"
+    moments: int
+    by_kind: dict[str, int]
+    worst_moment_id: str | None
+    negative_share: float = Field(ge=0, le=1, description="share of the lesson inside this person's moments")
+    positive_markers: int
 
 
 class ConversationInfo(_Model):
@@ -254,13 +318,12 @@ class AudioInfo(_Model):
     turns: list[SpeakerTurn]
     transcript: TranscriptInfo | None
     conversation: ConversationInfo
-    moments: list[VocalMoment]
 
 
 class ScoreReason(_Model):
     code: str
     text: str
-    points: float = Field(description="points taken off the score")
+    points: float = Field(description="points taken off the score (negative: given back by a positive marker)")
     moment_id: str | None = None
 
 
@@ -278,27 +341,34 @@ class ProcessingInfo(_Model):
 
 
 class LessonReport(_Model):
-    schema_version: Literal["1.3.0"] = SCHEMA_VERSION
+    schema_version: Literal["2.0.0"] = SCHEMA_VERSION
     generated_at: datetime
     edcontrol_version: str
     source: SourceInfo
     settings: AnalysisSettings
     models: list[ModelInfo]
     persons: list[Person]
-    moments: list[FacialMoment]
+    moments: list[Moment] = Field(description="one per event: seen, heard and said merged per person")
+    watch_first: list[str] = Field(default_factory=list, description="ids of the moments to watch first")
+    positive_markers: list[PositiveMarker] = Field(default_factory=list)
+    stories: list[PersonStory] = Field(default_factory=list)
     audio: AudioInfo | None = Field(default=None, description="the audio track; null when there is no audio")
     score: LessonScore | None = Field(default=None, description="lesson score with the reasons behind it")
     warnings: list[ReportWarning] = Field(default_factory=list)
     processing: ProcessingInfo
 
 
-READABLE_VERSIONS = ("1.1.0", "1.2.0", SCHEMA_VERSION)  # stored reports this code reads as the current model
+LEGACY_VERSIONS = ("1.1.0", "1.2.0", "1.3.0")  # stored reports converted on read
+READABLE_VERSIONS = (*LEGACY_VERSIONS, SCHEMA_VERSION)
 
 
 def parse_stored(data: dict[str, Any]) -> LessonReport:
-    """A stored report as the current model. 1.1.0 and 1.2.0 reports are valid 1.3.0 content (each minor
-    version only added fields with defaults or made fields optional), so they are read as such; anything
-    else fails."""
-    if data.get("schema_version") not in READABLE_VERSIONS:
-        raise ValueError(f"report schema {data.get('schema_version')!r} cannot be read by {SCHEMA_VERSION}")
-    return LessonReport.model_validate({**data, "schema_version": SCHEMA_VERSION})
+    """A stored report as the current model: 2.0.0 as it is, 1.1.0-1.3.0 converted (see ``upgrade_1x``)."""
+    version = data.get("schema_version")
+    if version not in READABLE_VERSIONS:
+        raise ValueError(f"report schema {version!r} cannot be read by {SCHEMA_VERSION}")
+    if version in LEGACY_VERSIONS:
+        from edcontrol.report.legacy import upgrade_1x
+
+        data = upgrade_1x(data)
+    return LessonReport.model_validate(data)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from edcontrol.pipeline.fusion import link_speakers, teacher_speaker
+from edcontrol.pipeline.linking import link_speakers, teacher_speaker
 
 
 def test_voices_link_to_the_faces_whose_lips_move_with_them():
