@@ -51,6 +51,16 @@ SCRIPTS = {
 }
 
 
+# the same lessons with the rude turn replaced by polite criticism, said calmly: never a shown moment
+POLITE = {
+    "en": "No, this answer is wrong. Let us try again, step by step.",
+    "ru": "Нет, этот ответ неверный. Давай попробуем ещё раз, по шагам.",
+}
+for _lang, _lines in list(SCRIPTS.items()):
+    SCRIPTS[f"{_lang}_polite"] = [Line(x.speaker, POLITE[_lang]) if x.rude else x for x in _lines]
+    VOICES[f"{_lang}_polite"] = VOICES[_lang]
+
+
 def espeak_available() -> bool:
     return shutil.which("espeak-ng") is not None
 

@@ -60,7 +60,7 @@ def test_silence_and_noise_have_no_speakers(tmp_path):
     rng = np.random.default_rng(3)
     audio = np.concatenate([np.zeros(16000 * 5), rng.normal(0, 0.01, 16000 * 5)]).astype(np.float32)
     report = run(write_wav(tmp_path / "quiet.wav", audio, 16000))
-    assert report.audio.speakers == [] and report.audio.moments == []
+    assert report.audio.speakers == [] and report.moments == []
     assert {"no_speech", "no_video"} <= {w.code for w in report.warnings}
     assert report.audio.conversation.long_silences[0].start_s == 0.0
 

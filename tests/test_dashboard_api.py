@@ -69,23 +69,26 @@ def test_pdf_holds_the_timeline_and_the_top_moments(live_service, lang):
     text = " ".join(page.extract_text() for page in pdf.pages)
     flat = " ".join(text.split())
     report = live_service.report
-    for key in ("pdf_title", "timeline", "pdf_top_moments", "conversation"):
+    for key in ("pdf_title", "timeline", "watch_first", "positives", "conversation"):
         assert tr(key, lang) in flat, key
     assert report["source"]["file_name"] == "sample lesson.mp4"  # the upload's name, not the stored file's
     assert f"{tr('pdf_file', lang)}: sample lesson.mp4" in flat
     assert f"{tr('score', lang)}: {report['score']['value']}" in flat
-    rows = digest.moments(report)
-    assert rows
-    by_id = {r.id: r for r in rows}
+    by_id = {r.id: r for r in digest.moments(report)}
     for reason in report["score"]["reasons"]:
         assert digest.reason_text(reason, by_id, lang)[:40] in flat
-    for rank, row in enumerate(rows[:10], 1):
+    rows = digest.watch_first(report)  # the cards: the watch-first list, with their chips
+    assert rows
+    for rank, row in enumerate(rows, 1):
         assert f"{rank}. {mmss(row.start_s)}–{mmss(row.end_s)} {tr('kind_' + row.kind, lang)}" in flat
         assert str(row.intensity) in flat and str(row.confidence) in flat
+        assert all(digest.chip_text(c, lang) in flat for c in row.chips)
+    for g in digest.positives(report):
+        assert f"{mmss(g.start_s)} {tr('kind_' + g.kind, lang)}" in flat
     images = [img for page in pdf.pages for img in page.images]
     timeline = max(images, key=lambda im: im.image.width)
     assert timeline.image.width >= 1000  # the timeline picture, full width
-    assert len(images) == 1 + len(rows[:10])  # plus one thumbnail per top moment
+    assert len(images) == 1 + len(rows)  # plus one thumbnail per card
     assert (
         live_service.get(f"/v1/lessons/{live_service.lesson_id}/report.pdf", params={"lang": "de"}).status_code == 422
     )

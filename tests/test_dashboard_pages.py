@@ -49,17 +49,24 @@ def texts(at: AppTest) -> str:
 
 def test_lesson_page_shows_the_reports_figures_and_jumps_to_a_moment(page, live_service):
     report = live_service.report
-    rows = digest.moments(report)
+    rows = digest.moments(report, digest.default_min_confidence(report))
     assert rows, "the sample lesson has a rude teacher turn: it must give moments"
     at = page("lesson", lesson_id=live_service.lesson_id).run()
     assert not at.exception
     assert at.metric[0].value == str(report["score"]["value"])
-    assert f"({len(rows)})" in " ".join(s.value for s in at.subheader)
-    shown = [m.value for m in at.markdown if m.value.startswith("**")]
+    heads = [s.value for s in at.subheader]
+    assert heads[0] == "Watch first" and f"Negative moments ({len(rows)})" in heads
+    first = [b.key for b in at.button if b.key and b.key.startswith("first_")]
+    assert first == [f"first_{i}" for i in report["watch_first"]] and first
+    shown = [m.value for m in at.markdown if "Intensity:" in m.value]
     assert len(shown) == len(rows)
     for row, text in zip(rows, shown, strict=True):  # ranked as digest ranks them, figures as reported
         assert f"Intensity: {row.intensity}" in text and f"Confidence: {row.confidence}" in text
         assert f"{mmss(row.start_s)}–{mmss(row.end_s)}" in text
+        assert all(digest.chip_text(c, "en") in text for c in row.chips)  # seen / heard / said, with scores
+    assert at.slider(key="min_confidence").value == digest.default_min_confidence(report)
+    at.slider(key="min_confidence").set_value(0.0).run()
+    assert len([m for m in at.markdown if "Intensity:" in m.value]) == len(digest.moments(report))
     # no number on the page that the report (or the lesson record) does not hold
     lesson = live_service.get(f"/v1/lessons/{live_service.lesson_id}").json()
     allowed = {str(v) for v in _numbers([report, lesson])} | {mmss(v) for v in _numbers([report, lesson])}
@@ -73,6 +80,9 @@ def test_lesson_page_shows_the_reports_figures_and_jumps_to_a_moment(page, live_
     at.button(key=f"jump_{target.id}").click().run()
     assert at.session_state["video_start"] == target.start_s
     assert at.get("video")[0].proto.start_time == int(target.start_s)
+    seeks = at.session_state["video_seeks"]
+    at.button(key=f"jump_{target.id}").click().run()  # the same moment again: counts as a new seek
+    assert at.session_state["video_seeks"] == seeks + 1 and at.get("video")[0].proto.start_time == int(target.start_s)
 
 
 def _numbers(obj: object) -> list[float]:
@@ -233,10 +243,11 @@ def test_lesson_page_corrects_a_role_through_the_api(page, live_service):
         assert not at.exception
         report = live_service.get(f"/v1/lessons/{live_service.lesson_id}/report").json()
         assert next(p for p in report["persons"] if p["id"] == person["id"])["role"] == flipped
-        if person.get("speaker_id"):  # the linked voice follows, and the page shows it
-            assert next(s for s in report["audio"]["speakers"] if s["id"] == person["speaker_id"])["role"] == flipped
+        for voice in person.get("speaker_ids") or []:  # the linked voices follow, and the page shows it
+            assert next(s for s in report["audio"]["speakers"] if s["id"] == voice)["role"] == flipped
             table = at.dataframe[0].value
-            assert table[table["Speaker"] == person["speaker_id"]]["Role"].iloc[0] == flipped
+            assert table[table["Speaker"] == voice]["Role"].iloc[0] == flipped
+        assert {m["role"] for m in report["moments"] if m["person"] == person["id"]} <= {flipped}
     finally:  # put the role back for the other tests
         httpx.put(
             f"{live_service.url}/v1/lessons/{live_service.lesson_id}/persons/{person['id']}/role",
@@ -248,7 +259,7 @@ def test_lesson_page_corrects_a_role_through_the_api(page, live_service):
 @pytest.fixture()
 def other_school(live_service, monkeypatch, tmp_path):
     """A school whose lessons are written straight into the store: one still running, one failed, and one
-    done whose (real, sample) report is given 45 heard moments, as a long rough lesson would have."""
+    done whose (real, sample) report is given 45 moments, as a long rough lesson would have."""
     import secrets
     from datetime import timedelta
 
@@ -256,9 +267,9 @@ def other_school(live_service, monkeypatch, tmp_path):
 
     key = secrets.token_urlsafe(32)
     report = json.loads(json.dumps(live_service.report))
-    first = report["audio"]["moments"][0]
-    report["audio"]["moments"] = [
-        {**first, "id": f"V{i + 1}", "start_s": float(i), "end_s": i + 0.9, "peak_s": i + 0.5} for i in range(45)
+    first = report["moments"][0]
+    report["moments"] = [
+        {**first, "id": f"M{i + 1}", "start_s": float(i), "end_s": i + 0.9, "peak_s": i + 0.5} for i in range(45)
     ]
     report["warnings"] = [{"code": "clipped_audio", "message": "audio is clipped in 3.1% of samples"}]
     path = tmp_path / "report.json"

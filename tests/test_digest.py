@@ -6,27 +6,58 @@ from edcontrol.report import digest
 from edcontrol.report.i18n import LABELS, mmss, tr
 
 
+def _signal(modality, kind, source, start, end, score, confidence) -> dict:
+    return {
+        "modality": modality, "kind": kind, "source_id": source, "start_s": start, "end_s": end,
+        "peak_s": (start + end) / 2, "score": score, "confidence": confidence, "evidence": {}, "excerpt": "",
+    }  # fmt: skip
+
+
+def _moment(mid, person, voices, kind, signals, intensity, confidence, severity, box=None, excerpt="") -> dict:
+    return {"id": mid, "person": person, "person_id": person if person[0] == "P" else None, "speaker_ids": voices,
+            "role": "unknown", "kind": kind, "start_s": min(s["start_s"] for s in signals),
+            "end_s": max(s["end_s"] for s in signals), "peak_s": signals[0]["peak_s"], "intensity": intensity,
+            "confidence": confidence, "severity": severity, "modalities": signals, "transcript_excerpt": excerpt,
+            "thumbnail_s": signals[0]["peak_s"], "face_box": box}  # fmt: skip
+
+
 def _report() -> dict:
+    """P1 (teacher) talks with two voices (S1, then S3 after re-joining the call); P2 has no voice; S2 no face."""
     series = {"t": [0.0, 1.0, 2.0], "presence": [1.0, 1.0, 0.5], "negative_intensity": [0.1, None, 0.7]}
     return {
         "source": {"duration_s": 3.0},
+        "settings": {"fusion": {"default_min_confidence": 0.5}},
         "persons": [
-            {"id": "P1", "role": "teacher", "speaker_id": "S1", "last_seen_s": 3.0, "timeline": series},
-            {"id": "P2", "role": "student", "speaker_id": None, "last_seen_s": 3.0, "timeline": series,
+            {"id": "P1", "role": "teacher", "speaker_ids": ["S1", "S3"], "last_seen_s": 3.0, "timeline": series},
+            {"id": "P2", "role": "student", "speaker_ids": [], "last_seen_s": 3.0, "timeline": series,
              "typical_box": [1, 2, 3, 4]},
         ],
         "moments": [
-            {"id": "M1", "person_id": "P2", "emotion": "anger", "start_s": 2.0, "end_s": 3.0, "peak_s": 2.5,
-             "intensity": 0.5, "confidence": 0.9, "evidence_box": [1, 2, 3, 4]},
+            _moment("M1", "P1", ["S1", "S3"], "raised_voice",
+                    [_signal("voice", "raised_voice", "S1", 0.0, 1.0, 0.9, 0.8),
+                     _signal("voice", "raised_voice", "S3", 1.5, 2.0, 0.6, 0.5)], 0.9, 0.8, 0.72, excerpt="Open"),
+            _moment("M2", "S2", ["S2"], "hostile_language",
+                    [_signal("text", "toxic_language", "S2", 1.2, 2.0, 0.4, 0.3)], 0.4, 0.3, 0.12, excerpt="No!"),
+            _moment("M3", "P2", [], "anger", [_signal("face", "anger", "P2", 2.0, 3.0, 0.5, 0.9)], 0.5, 0.9, 0.45,
+                    box=[1, 2, 3, 4]),
+        ],
+        "watch_first": ["M1", "M3"],
+        "positive_markers": [
+            {"id": "G1", "person": "P1", "role": "teacher", "kind": "praise", "modality": "text", "start_s": 2.5,
+             "end_s": 2.9, "score": 0.8, "excerpt": "Well done."},
         ],
         "audio": {
             "speakers": [
-                {"id": "S1", "person_id": "P1", "role": "teacher", "timeline": {"t": [0.0], "arousal_z": [2.0]}},
+                {"id": "S1", "person_id": "P1", "role": "teacher",
+                 "timeline": {"t": [0.0, 1.0, 2.0], "arousal_z": [2.0, None, None]}},
                 {"id": "S2", "person_id": None, "role": "unknown", "timeline": {"t": [0.0], "arousal_z": [None]}},
+                {"id": "S3", "person_id": "P1", "role": "teacher",
+                 "timeline": {"t": [0.0, 1.0, 2.0], "arousal_z": [None, None, 1.5]}},
             ],
             "turns": [
                 {"speaker_id": "S1", "start_s": 0.0, "end_s": 1.0},
                 {"speaker_id": "S2", "start_s": 1.2, "end_s": 2.0},
+                {"speaker_id": "S3", "start_s": 1.5, "end_s": 2.4},
             ],
             "transcript": {"words": [
                 {"start_s": 0.0, "end_s": 0.4, "text": " Open", "low_confidence": False, "speaker_id": "S1"},
@@ -34,31 +65,34 @@ def _report() -> dict:
                 {"start_s": 3.0, "end_s": 3.4, "text": " now.", "low_confidence": False, "speaker_id": "S1"},
                 {"start_s": 3.5, "end_s": 3.9, "text": " No!", "low_confidence": False, "speaker_id": "S2"},
             ]},
-            "moments": [
-                {"id": "V1", "speaker_id": "S1", "modality": "voice", "kind": "raised_voice", "start_s": 0.0,
-                 "end_s": 1.0, "peak_s": 0.5, "intensity": 0.9, "confidence": 0.8, "transcript_excerpt": "Open"},
-                {"id": "V2", "speaker_id": "S2", "modality": "text", "kind": "toxic_language", "start_s": 1.2,
-                 "end_s": 2.0, "peak_s": 1.5, "intensity": 0.4, "confidence": 0.5, "transcript_excerpt": "No!"},
-            ],
         },
     }  # fmt: skip
 
 
-def test_moments_ranked_by_strength_times_sureness_and_placed_on_faces():
+def test_moments_ranked_by_severity_with_their_chips_and_the_sure_ones_shown():
     rows = digest.moments(_report())
-    assert [r.id for r in rows] == ["V1", "M1", "V2"]  # 0.72, 0.45, 0.20
-    v1, m1, v2 = rows
-    assert (v1.lane, v1.person_id, v1.speaker_id) == ("P1", "P1", "S1")  # the voice has a face
-    assert (v2.lane, v2.person_id) == ("S2", None)  # a voice nobody was seen with keeps its own lane
-    assert m1.box == [1, 2, 3, 4] and m1.modality == "face" and m1.kind == "anger"
+    assert [r.id for r in rows] == ["M1", "M3", "M2"]  # severity 0.72, 0.45, 0.12
+    m1, m3, m2 = rows
+    assert (m1.lane, m1.person_id, m1.speaker_ids, m1.who) == ("P1", "P1", ("S1", "S3"), "P1 / S1 / S3")
+    assert [c.modality for c in m1.chips] == ["voice", "voice"] and m1.modality == "voice"
+    assert (m2.lane, m2.person_id) == ("S2", None)  # a voice nobody was seen with keeps its own lane
+    assert m3.box == [1, 2, 3, 4] and m3.modality == "face" and m3.kind == "anger"
+    shown = digest.moments(_report(), digest.default_min_confidence(_report()))
+    assert [r.id for r in shown] == ["M1", "M3"]
+    assert [r.id for r in digest.watch_first(_report())] == ["M1", "M3"]
+    assert digest.chip_text(m1.chips[0], "en") == "heard: raised voice 0.9"
+    assert digest.chip_text(m3.chips[0], "ru") == "видно: гнев 0.5"
+    assert [(g.id, g.kind, g.lane) for g in digest.positives(_report())] == [("G1", "praise", "P1")]
 
 
-def test_lanes_fold_each_voice_into_its_face():
+def test_lanes_fold_each_voice_into_its_face_also_two_voices():
     lanes = {lane.key: lane for lane in digest.lanes(_report())}
     assert list(lanes) == ["P1", "P2", "S2"]
-    assert lanes["P1"].speaker_ids == ["S1"] and lanes["P1"].turns == [(0.0, 1.0)]
-    assert lanes["P1"].arousal_z == [2.0] and [m.id for m in lanes["P1"].moments] == ["V1"]
-    assert lanes["P2"].speaker_ids == [] and [m.id for m in lanes["P2"].moments] == ["M1"]
+    p1 = lanes["P1"]
+    assert p1.speaker_ids == ["S1", "S3"] and p1.turns == [(0.0, 1.0), (1.5, 2.4)]  # both voices' turns
+    assert p1.arousal_z == [2.0, None, 1.5]  # both voices' arousal in the one lane
+    assert [m.id for m in p1.moments] == ["M1"] and {c.start_s for c in p1.moments[0].chips} == {0.0, 1.5}
+    assert lanes["P2"].speaker_ids == [] and [m.id for m in lanes["P2"].moments] == ["M3"]
     assert lanes["S2"].person_id is None and lanes["S2"].turns == [(1.2, 2.0)]
 
 
@@ -73,10 +107,10 @@ def test_transcript_lines_split_on_speaker_and_pause_and_search():
 
 def test_score_reasons_in_the_readers_language():
     rows = {r.id: r for r in digest.moments(_report())}
-    voice = {"code": "raised_voice", "text": "S1 (teacher) raised voice at 00:00", "points": 9.0, "moment_id": "V1"}
+    voice = {"code": "raised_voice", "text": "P1 (teacher) raised voice at 00:00", "points": 9.0, "moment_id": "M1"}
     talk = {"code": "teacher_monologue", "text": "the teacher talked 90% of the speech time", "points": 5.0}
     assert digest.reason_text(voice, rows, "en") == voice["text"]
-    assert digest.reason_text(voice, rows, "ru") == "P1 / S1: повышенный голос"
+    assert digest.reason_text(voice, rows, "ru") == "P1 / S1 / S3: повышенный голос"
     assert digest.reason_text(talk, rows, "ru") == "преподаватель говорил бо́льшую часть времени"
 
 

@@ -40,6 +40,7 @@ def test_eval_episodes_on_the_dev_sets():
     talks = figures["calm_talks"]["talk_calm_en_dev"]
     assert talks["talks"] == 5 and talks["false_moments"] == sum(len(f["moments"]) for f in talks["files"])
     assert talks["talks_one_person"] == 5  # each talk is one face
+    assert talks["moments_above_default_confidence"] == 0  # a calm talk shows no moment in the dashboard
 
 
 def test_eval_episodes_scores_a_folder_of_the_same_layout(tmp_path):

@@ -202,7 +202,7 @@ def test_teacher_summary_role_override_and_retention(service):
     report = client.get(f"/v1/lessons/{lesson_id}/report", headers=key).json()
     p1 = next(p for p in report["persons"] if p["id"] == "P1")
     assert p1["role"] == "student"
-    assert next(s for s in report["audio"]["speakers"] if s["id"] == p1["speaker_id"])["role"] == "student"
+    assert next(s for s in report["audio"]["speakers"] if s["id"] == p1["speaker_ids"][0])["role"] == "student"
     # nobody is the teacher now: score and reasons are recomputed, no reason names a teacher, ranking follows
     assert r.json()["score"] == report["score"]["value"] > summary["average_score"]
     assert report["score"]["reasons"] and not [x for x in report["score"]["reasons"] if "(teacher)" in x["text"]]
@@ -212,16 +212,16 @@ def test_teacher_summary_role_override_and_retention(service):
     p2 = next(p for p in report["persons"] if p["id"] != "P1")
     assert (
         client.put(
-            f"/v1/lessons/{lesson_id}/persons/{p2['speaker_id']}/role", json={"role": "teacher"}, headers=key
+            f"/v1/lessons/{lesson_id}/persons/{p2['speaker_ids'][0]}/role", json={"role": "teacher"}, headers=key
         ).status_code
         == 200
     )
     report = client.get(f"/v1/lessons/{lesson_id}/report", headers=key).json()
     assert next(p for p in report["persons"] if p["id"] == p2["id"])["role"] == "teacher"
     for reason in report["score"]["reasons"]:
-        for who in (p1["id"], p1["speaker_id"]):
+        for who in (p1["id"], p1["speaker_ids"][0]):
             assert f"{who} (student)" in reason["text"] or f"{who} (" not in reason["text"], reason
-        for who in (p2["id"], p2["speaker_id"]):
+        for who in (p2["id"], p2["speaker_ids"][0]):
             assert f"{who} (teacher)" in reason["text"] or f"{who} (" not in reason["text"], reason
     assert (
         client.put(f"/v1/lessons/{lesson_id}/persons/P9/role", json={"role": "student"}, headers=key).status_code == 404

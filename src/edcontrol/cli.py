@@ -18,8 +18,12 @@ import sys
 import tempfile
 import traceback
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from edcontrol.errors import EdControlError, InputError, OutputError, UsageError
+
+if TYPE_CHECKING:
+    from edcontrol.report import schema as rs
 
 DEFAULT_DATA = Path(__file__).resolve().parents[3] / "shared" / "eval"
 
@@ -92,14 +96,37 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     for w in report.warnings:
         print(f"warning: {w.message}", file=sys.stderr)
     if not args.quiet:
-        heard = len(report.audio.moments) if report.audio else 0
         speakers = len(report.audio.speakers) if report.audio else 0
         print(
-            f"{len(report.persons)} person(s), {speakers} speaker(s), {len(report.moments)} facial and {heard} heard "
-            f"negative moment(s); report written to {out}",
+            f"{len(report.persons)} person(s), {speakers} speaker(s), {len(report.moments)} negative moment(s), "
+            f"{len(report.positive_markers)} positive marker(s); report written to {out}",
             file=sys.stderr,
         )
+        print(watch_first_text(report))
     return 0
+
+
+def watch_first_text(report: rs.LessonReport) -> str:
+    """The watch-first list as lines a manager reads in a terminal."""
+    if not report.watch_first:
+        return "Watch first: nothing."
+    by_id = {m.id: m for m in report.moments}
+    lines = ["Watch first:"]
+    for rank, mid in enumerate(report.watch_first, start=1):
+        m = by_id[mid]
+        how = "+".join(
+            dict.fromkeys({"face": "seen", "voice": "heard", "text": "said"}[s.modality] for s in m.modalities)
+        )
+        said = f' "{m.transcript_excerpt[:70]}"' if m.transcript_excerpt else ""
+        lines.append(
+            f"  {rank}. {_mmss(m.start_s)}-{_mmss(m.end_s)} {m.person} ({m.role}) {m.kind.replace('_', ' ')} "
+            f"[{how}] confidence {m.confidence:.2f}{said}"
+        )
+    return "\n".join(lines)
+
+
+def _mmss(t: float) -> str:
+    return f"{int(t // 60):02d}:{int(t % 60):02d}"
 
 
 def cmd_eval(args: argparse.Namespace) -> int:

@@ -35,17 +35,22 @@ def _overlap(a0: float, a1: float, b0: float, b1: float) -> float:
     return max(0.0, min(a1, b1) - max(a0, b0))
 
 
-def _all_moments(report: rs.LessonReport) -> list[tuple[str, str, float, float]]:
-    """(modality, kind, start, end) of every facial and heard moment."""
-    out = [("face", m.emotion, m.start_s, m.end_s) for m in report.moments]
-    if report.audio is not None:
-        out += [(m.modality, m.kind, m.start_s, m.end_s) for m in report.audio.moments]
-    return out
+def _shown_floor(report: rs.LessonReport) -> float:
+    """The confidence from which the dashboard shows a moment by default."""
+    return report.settings.fusion.default_min_confidence if report.settings.fusion else 0.0
+
+
+def _all_moments(report: rs.LessonReport) -> list[tuple[str, str, float, float, float]]:
+    """(modalities, kind, start, end, confidence) of every merged moment."""
+    return [
+        ("+".join(dict.fromkeys(s.modality for s in m.modalities)), m.kind, m.start_s, m.end_s, m.confidence)
+        for m in report.moments
+    ]
 
 
 def score_episodes(report: rs.LessonReport, episodes: list[dict[str, Any]]) -> dict[str, Any]:
     """Episode recall and label match for the negative episodes; false moments everywhere else."""
-    faces = [(m.emotion, m.start_s, m.end_s) for m in report.moments]
+    faces = [(s.kind, m.start_s, m.end_s) for m in report.moments for s in m.modalities if s.modality == "face"]
     rows: list[dict[str, Any]] = []
     false_in = {"neutral": 0, "positive_episodes": 0}
     for e in episodes:
@@ -62,9 +67,9 @@ def score_episodes(report: rs.LessonReport, episodes: list[dict[str, Any]]) -> d
             )
     negative_spans = [(e["start_s"], e["end_s"]) for e in episodes if e["label"] in NEGATIVE]
     false_moments = []
-    for modality, kind, a, b in _all_moments(report):
+    for modality, kind, a, b, _ in _all_moments(report):
         inside = max((_overlap(a, b, s, t) for s, t in negative_spans), default=0.0)
-        if modality == "face" and inside > 0:
+        if "face" in modality and inside > 0:
             continue
         where = max(episodes, key=lambda e: _overlap(a, b, e["start_s"], e["end_s"]))["label"]
         false_in["neutral" if where == "neutral" else "positive_episodes"] += where not in NEGATIVE
@@ -111,6 +116,7 @@ def eval_calm_talks(folder: Path, log: Log) -> dict[str, Any]:
     for row in _read_csv(folder / "labels.csv"):
         report = _analyze(folder / row["file"])
         moments = _all_moments(report)
+        floor = _shown_floor(report)
         seconds += report.source.duration_s or 0.0
         speakers = len(report.audio.speakers) if report.audio else 0
         talks.append(
@@ -119,7 +125,8 @@ def eval_calm_talks(folder: Path, log: Log) -> dict[str, Any]:
                 "persons": len(report.persons),
                 "speakers": speakers,
                 "speakers_true": int(row.get("speakers") or 1),
-                "moments": [f"{m[0]}:{m[1]}@{m[2]:.1f}-{m[3]:.1f}" for m in moments],
+                "moments": [f"{m[0]}:{m[1]}@{m[2]:.1f}-{m[3]:.1f} c={m[4]:.2f}" for m in moments],
+                "moments_shown": sum(m[4] >= floor for m in moments),
             }
         )
         log(f"  {row['file']}: {len(report.persons)} person(s), {speakers} speaker(s), moments {talks[-1]['moments']}")
@@ -130,6 +137,7 @@ def eval_calm_talks(folder: Path, log: Log) -> dict[str, Any]:
         "false_moments": false,
         "false_moments_per_minute": round(false / (seconds / 60), 3) if seconds else None,
         "talks_without_moments": sum(not t["moments"] for t in talks),
+        "moments_above_default_confidence": sum(t["moments_shown"] for t in talks),
         "talks_one_person": sum(t["persons"] == 1 for t in talks),
         "talks_speaker_count_right": sum(t["speakers"] == t["speakers_true"] for t in talks),
         "files": talks,

@@ -24,14 +24,18 @@ def correct_role(report: rs.LessonReport, participant_id: str, role: Role) -> rs
     if participant_id not in persons and participant_id not in speakers:
         raise UnknownParticipant(participant_id)
     person = persons.get(participant_id) or persons.get(speakers[participant_id].person_id or "")
-    speaker = speakers.get(participant_id) or speakers.get(persons[participant_id].speaker_id or "")
-    corrected = {x.id for x in (person, speaker) if x is not None}
+    voices = [speakers[v] for v in (person.speaker_ids if person else []) if v in speakers]
+    if participant_id in speakers and speakers[participant_id] not in voices:
+        voices.append(speakers[participant_id])
+    corrected = [x for x in (person, *voices) if x is not None]
     if role == "teacher":
         for other in [*persons.values(), *speakers.values()]:
-            if other.role == "teacher" and other.id not in corrected:
+            if other.role == "teacher" and all(other.id != x.id for x in corrected):
                 other.role = "student"
-    for x in (person, speaker):
-        if x is not None:
-            x.role = role  # type: ignore[assignment]
+    for x in corrected:
+        x.role = role  # type: ignore[assignment]
+    roles = {**{p.id: p.role for p in persons.values()}, **{s.id: s.role for s in speakers.values()}}
+    for item in [*report.moments, *report.positive_markers, *report.stories]:
+        item.role = roles.get(item.person, item.role)  # type: ignore[assignment]
     report.score = lesson_score(report)
     return report

@@ -16,6 +16,7 @@ Report = dict[str, Any]
 
 # Drawing conventions shared by the dashboard's chart and the PDF's image.
 MOMENT_COLOUR = {"face": "#d62728", "voice": "#ff7f0e", "text": "#9467bd"}
+POSITIVE_COLOUR = "#2ca02c"
 
 
 def arousal_level(z: float | None) -> float | None:
@@ -24,32 +25,64 @@ def arousal_level(z: float | None) -> float | None:
 
 
 @dataclass(frozen=True)
+class Chip:
+    """One modality of a moment as shown on its card: seen / heard / said, with that model's score."""
+
+    modality: str  # face | voice | text
+    kind: str
+    score: float
+    confidence: float
+    start_s: float
+    end_s: float
+
+
+@dataclass(frozen=True)
 class MomentRow:
-    """A facial or heard moment in one shape. ``lane`` is the person (P..) when the voice has a face."""
+    """A merged moment as the dashboard and the PDF show it. ``lane`` is its person (P.., or S.. for a
+    voice without a face)."""
 
     id: str
     lane: str
     person_id: str | None
-    speaker_id: str | None
-    modality: str  # face | voice | text
-    kind: str  # an emotion for faces, a vocal kind for voices and words
+    speaker_ids: tuple[str, ...]
+    role: str
+    kind: str
     start_s: float
     end_s: float
     peak_s: float
     intensity: float
     confidence: float
+    severity: float
+    chips: tuple[Chip, ...]
     excerpt: str
+    thumbnail_s: float
     box: list[float] | None
 
     @property
     def who(self) -> str:
-        """ "P1 / S1": the face and the voice the moment belongs to, whichever are known."""
-        return " / ".join(x for x in (self.person_id, self.speaker_id) if x)
+        """ "P1 / S1": the face and the voices the moment belongs to, whichever are known."""
+        return " / ".join(x for x in (self.person_id, *self.speaker_ids) if x)
 
     @property
-    def severity(self) -> float:
-        """Ranking key only (never shown): a strong flag we are unsure of ranks with a weaker sure one."""
-        return self.intensity * self.confidence
+    def modalities(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(c.modality for c in self.chips))
+
+    @property
+    def modality(self) -> str:
+        """The modality that colours the moment: words, else voice, else face."""
+        return next(m for m in ("text", "voice", "face") if m in self.modalities)
+
+
+@dataclass(frozen=True)
+class PositiveRow:
+    id: str
+    lane: str
+    kind: str
+    modality: str
+    start_s: float
+    end_s: float
+    score: float
+    excerpt: str
 
 
 @dataclass
@@ -82,56 +115,67 @@ def _audio(report: Report) -> Report:
 
 
 def speaker_to_person(report: Report) -> dict[str, str]:
-    """Voices linked to a face by lip motion (fusion); either side of the link may carry it."""
+    """Voices linked to a face by lip motion (linking); either side of the link may carry it."""
     links = {sp["id"]: sp["person_id"] for sp in _audio(report).get("speakers", []) if sp.get("person_id")}
     for p in report.get("persons", []):
-        if p.get("speaker_id"):
-            links.setdefault(p["speaker_id"], p["id"])
+        for sid in p.get("speaker_ids") or []:
+            links.setdefault(sid, p["id"])
     return links
 
 
-def moments(report: Report) -> list[MomentRow]:
-    """Every negative moment, most severe first (ties: earlier first)."""
-    links = speaker_to_person(report)
-    face_box = {p["id"]: p.get("typical_box") for p in report.get("persons", [])}
-    rows = [
-        MomentRow(
-            id=m["id"],
-            lane=m["person_id"],
-            person_id=m["person_id"],
-            speaker_id=None,
-            modality="face",
-            kind=m["emotion"],
-            start_s=m["start_s"],
-            end_s=m["end_s"],
-            peak_s=m["peak_s"],
-            intensity=m["intensity"],
-            confidence=m["confidence"],
-            excerpt="",
-            box=m.get("evidence_box"),
-        )
-        for m in report.get("moments", [])
+def _row(m: dict) -> MomentRow:
+    return MomentRow(
+        id=m["id"],
+        lane=m["person"],
+        person_id=m.get("person_id"),
+        speaker_ids=tuple(m.get("speaker_ids", [])),
+        role=m.get("role", "unknown"),
+        kind=m["kind"],
+        start_s=m["start_s"],
+        end_s=m["end_s"],
+        peak_s=m["peak_s"],
+        intensity=m["intensity"],
+        confidence=m["confidence"],
+        severity=m["severity"],
+        chips=tuple(
+            Chip(s["modality"], s["kind"], s["score"], s["confidence"], s["start_s"], s["end_s"])
+            for s in m["modalities"]
+        ),
+        excerpt=m.get("transcript_excerpt", ""),
+        thumbnail_s=m.get("thumbnail_s", m["peak_s"]),
+        box=m.get("face_box"),
+    )
+
+
+def moments(report: Report, min_confidence: float = 0.0) -> list[MomentRow]:
+    """Every moment at or above ``min_confidence``, most severe first (ties: earlier first)."""
+    rows = [_row(m) for m in report.get("moments", []) if m["confidence"] >= min_confidence]
+    return sorted(rows, key=lambda r: (-r.severity, r.start_s, r.id))
+
+
+def watch_first(report: Report) -> list[MomentRow]:
+    """The report's watch-first list, in its order."""
+    by_id = {m["id"]: m for m in report.get("moments", [])}
+    return [_row(by_id[i]) for i in report.get("watch_first", []) if i in by_id]
+
+
+def positives(report: Report) -> list[PositiveRow]:
+    """Positive markers in time order."""
+    return [
+        PositiveRow(g["id"], g["person"], g["kind"], g["modality"], g["start_s"], g["end_s"], g["score"], g["excerpt"])
+        for g in report.get("positive_markers", [])
     ]
-    for m in _audio(report).get("moments", []):
-        person = links.get(m["speaker_id"])
-        rows.append(
-            MomentRow(
-                id=m["id"],
-                lane=person or m["speaker_id"],
-                person_id=person,
-                speaker_id=m["speaker_id"],
-                modality=m["modality"],
-                kind=m["kind"],
-                start_s=m["start_s"],
-                end_s=m["end_s"],
-                peak_s=m["peak_s"],
-                intensity=m["intensity"],
-                confidence=m["confidence"],
-                excerpt=m.get("transcript_excerpt", ""),
-                box=face_box.get(person) if person else None,  # the speaker's face, for the thumbnail
-            )
-        )
-    return sorted(rows, key=lambda r: (-r.severity, r.start_s))
+
+
+def default_min_confidence(report: Report, fallback: float = 0.5) -> float:
+    """The confidence below which the dashboard hides moments unless asked (from the report's settings)."""
+    fusion = (report.get("settings") or {}).get("fusion") or {}
+    return float(fusion.get("default_min_confidence", fallback))
+
+
+def chip_text(chip: Chip, lang: str) -> str:
+    """ "heard: raised voice 0.95" — a modality chip's words."""
+    return f"{tr('chip_' + chip.modality, lang)}: {tr('kind_' + chip.kind, lang)} {chip.score}"
 
 
 def lanes(report: Report) -> list[Lane]:
@@ -156,8 +200,7 @@ def lanes(report: Report) -> list[Lane]:
         if lane is None:
             lane = out[key] = Lane(key=key, role=sp.get("role", "unknown"), person_id=None, speaker_ids=[])
         lane.speaker_ids.append(sp["id"])
-        lane.speech_t = list(sp["timeline"]["t"])
-        lane.arousal_z = list(sp["timeline"].get("arousal_z") or [])
+        _add_voice(lane, list(sp["timeline"]["t"]), list(sp["timeline"].get("arousal_z") or []))
     owner = {sid: lane for lane in out.values() for sid in lane.speaker_ids}
     for turn in audio.get("turns", []):
         if turn["speaker_id"] in owner:
@@ -166,6 +209,18 @@ def lanes(report: Report) -> list[Lane]:
         if row.lane in out:
             out[row.lane].moments.append(row)
     return list(out.values())
+
+
+def _add_voice(lane: Lane, t: list[float], z: list[float | None]) -> None:
+    """A lane's arousal line: one voice as it is; a second voice of the same person fills the seconds the
+    first was silent (one person talks with one voice at a time)."""
+    if not lane.arousal_z:
+        lane.speech_t, lane.arousal_z = t, z
+        return
+    if len(t) > len(lane.speech_t):
+        lane.arousal_z += [None] * (len(t) - len(lane.speech_t))
+        lane.speech_t = t
+    lane.arousal_z = [a if a is not None else (z[i] if i < len(z) else None) for i, a in enumerate(lane.arousal_z)]
 
 
 def transcript_lines(report: Report, query: str = "", gap_s: float = 1.5) -> list[TranscriptLine]:

@@ -14,7 +14,7 @@ import matplotlib
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
-from edcontrol.report.digest import Report, duration_s, moments, reason_text
+from edcontrol.report.digest import Report, chip_text, duration_s, moments, positives, reason_text, watch_first
 from edcontrol.report.i18n import mmss, tr
 from edcontrol.report.timeline_image import timeline_png
 
@@ -84,10 +84,10 @@ def lesson_pdf(
     pdf.cell(0, 8, tr("timeline", lang), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.image(io.BytesIO(timeline_png(report, lang)), w=pdf.epw)
 
-    rows = ranked[:TOP_MOMENTS]
+    rows = top_moments(report)
     pdf.ln(2)
     pdf.set_font("DejaVu", "B", 13)
-    pdf.cell(0, 8, tr("pdf_top_moments", lang), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.cell(0, 8, tr("watch_first", lang), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_font("DejaVu", size=9)
     if not rows:
         pdf.cell(0, 6, tr("moments_none", lang), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
@@ -115,8 +115,8 @@ def lesson_pdf(
         pdf.cell(
             0,
             5,
-            f"{tr('moment_modality', lang)}: {tr('modality_' + row.modality, lang)} · "
-            f"{tr('moment_intensity', lang)}: {row.intensity} · {tr('moment_confidence', lang)}: "
+            " · ".join(chip_text(c, lang) for c in row.chips)
+            + f" · {tr('moment_intensity', lang)}: {row.intensity} · {tr('moment_confidence', lang)}: "
             f"{row.confidence}",
             new_x=XPos.LMARGIN,
             new_y=YPos.NEXT,
@@ -127,6 +127,23 @@ def lesson_pdf(
                 pdf.epw - (text_x - pdf.l_margin), 5, f"«{row.excerpt}»", new_x=XPos.LMARGIN, new_y=YPos.NEXT
             )
         pdf.set_y(max(pdf.get_y(), top + (24 if thumb else 0)) + 2)
+
+    good = positives(report)
+    pdf.ln(2)
+    pdf.set_font("DejaVu", "B", 13)
+    pdf.cell(0, 8, tr("positives", lang), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_font("DejaVu", size=9)
+    if not good:
+        pdf.cell(0, 6, tr("positives_none", lang), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    for g in good[:TOP_MOMENTS]:
+        said = f" «{g.excerpt}»" if g.excerpt else ""
+        pdf.multi_cell(
+            0,
+            5,
+            f"• {mmss(g.start_s)} {tr('kind_' + g.kind, lang)} ({g.lane}){said}",
+            new_x=XPos.LMARGIN,
+            new_y=YPos.NEXT,
+        )
 
     speakers = (report.get("audio") or {}).get("speakers", [])
     if speakers:
@@ -165,3 +182,8 @@ def lesson_pdf(
                 ):
                     row.cell(str(value))
     return bytes(pdf.output())
+
+
+def top_moments(report: Report) -> list:
+    """The moments the PDF shows as cards: the watch-first list, or the most severe when it is empty."""
+    return watch_first(report) or moments(report)[:TOP_MOMENTS]

@@ -24,9 +24,9 @@ from edcontrol.errors import InputError
 from edcontrol.media.probe import probe
 from edcontrol.media.thumbnail import jpeg_thumbnail
 from edcontrol.pipeline.roles import UnknownParticipant, correct_role
-from edcontrol.report import digest, pdf
+from edcontrol.report import pdf
 from edcontrol.report.i18n import tr
-from edcontrol.report.schema import parse_stored
+from edcontrol.report.schema import SCHEMA_VERSION, parse_stored
 from edcontrol.service import media_links
 from edcontrol.service.deps import admin, db, tenant
 from edcontrol.service.jobs import EmbeddedWorker
@@ -270,9 +270,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return _out(lesson_of(lesson_id, t, s))
 
     def _report(lesson: Lesson) -> dict:
+        """The stored report in the current schema: reports stored under 1.x are converted on read, so a
+        lesson analysed before an upgrade keeps opening in the dashboard and the LMS."""
         if lesson.status != "done" or not lesson.report_path:
             raise HTTPException(409, f"report not ready: lesson is {lesson.status}")
-        return json.loads(Path(lesson.report_path).read_text(encoding="utf-8"))
+        data = json.loads(Path(lesson.report_path).read_text(encoding="utf-8"))
+        if data.get("schema_version") == SCHEMA_VERSION:
+            return data
+        return parse_stored(data).model_dump(mode="json")
 
     @app.get("/v1/lessons/{lesson_id}/report")
     def get_report(lesson_id: str, t: Tenant = Depends(tenant), s: Session = Depends(db)) -> JSONResponse:
@@ -284,35 +289,28 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         buf = io.StringIO()
         w = csv.writer(buf)
         w.writerow(
-            ["id", "modality", "who", "kind", "start_s", "end_s", "peak_s", "intensity", "confidence", "evidence"]
-        )
+            [
+                "id", "person", "voices", "role", "kind", "modalities", "start_s", "end_s", "peak_s",
+                "intensity", "confidence", "severity", "watch_first", "evidence",
+            ]
+        )  # fmt: skip
+        first = set(report.get("watch_first", []))
         for m in report["moments"]:
             w.writerow(
                 [
                     m["id"],
-                    "face",
-                    m["person_id"],
-                    m["emotion"],
-                    m["start_s"],
-                    m["end_s"],
-                    m["peak_s"],
-                    m["intensity"],
-                    m["confidence"],
-                    "",
-                ]
-            )
-        for m in (report.get("audio") or {}).get("moments", []):
-            w.writerow(
-                [
-                    m["id"],
-                    m["modality"],
-                    m["speaker_id"],
+                    m["person"],
+                    " ".join(m["speaker_ids"]),
+                    m["role"],
                     m["kind"],
+                    " ".join(f"{s['modality']}:{s['kind']}={s['score']}" for s in m["modalities"]),
                     m["start_s"],
                     m["end_s"],
                     m["peak_s"],
                     m["intensity"],
                     m["confidence"],
+                    m["severity"],
+                    m["id"] in first,
                     m["transcript_excerpt"],
                 ]
             )
@@ -437,9 +435,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         thumbs: dict[str, bytes] = {}
         path = Path(lesson.media_path) if lesson.media_path else None
         if path is not None and path.is_file() and report["source"].get("width"):
-            for row in digest.moments(report)[: pdf.TOP_MOMENTS]:
+            for row in pdf.top_moments(report):
                 try:
-                    thumbs[row.id] = jpeg_thumbnail(path, row.peak_s, row.box, 240)
+                    thumbs[row.id] = jpeg_thumbnail(path, row.thumbnail_s, row.box, 240)
                 except InputError:
                     continue
         meta = {

@@ -233,7 +233,7 @@ def run_one(job: Claim, sessions: sessionmaker, settings: Settings) -> None:
                 report_path=str(written),
                 duration_s=report.source.duration_s,
                 persons=len(report.persons),
-                moments=len(report.moments) + (len(report.audio.moments) if report.audio else 0),
+                moments=len(report.moments),
                 score=report.score.value if report.score else None,
                 error=None,
             )

@@ -1,5 +1,6 @@
-"""Lesson: the whole lesson in two minutes. Score and why, the recording, the timeline, the ranked moments
-(each one click from its ten seconds of video), who talked how much, and the searchable transcript."""
+"""Lesson: the whole lesson in two minutes. The five moments to watch first, score and why, the recording,
+the timeline, every moment as one card (seen / heard / said chips, each one click from its video),
+positive markers apart, who talked how much, and the searchable transcript."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from edcontrol.report import digest
 from edcontrol.report.i18n import mmss
 
 PAGE_SIZE = 20  # moments drawn at a time, most severe first
+BADGE = {"face": "red", "voice": "orange", "text": "violet"}  # the timeline's colours, as Streamlit badges
 
 lesson_id = ui.current_lesson_id()
 if not lesson_id:
@@ -17,7 +19,7 @@ if not lesson_id:
     st.stop()
 st.query_params["lesson"] = lesson_id
 if st.session_state.get("shown_lesson") != lesson_id:  # another lesson (e.g. by URL): start afresh
-    st.session_state.update(shown_lesson=lesson_id, video_start=0.0, moments_shown=PAGE_SIZE)
+    st.session_state.update(shown_lesson=lesson_id, video_start=0.0, video_seeks=0, moments_shown=PAGE_SIZE)
 api = ui.client()
 lesson = ui.call(lambda: api.lesson(lesson_id))
 st.title(f"{lesson['file_name']}")
@@ -50,12 +52,37 @@ if lesson["status"] != "done":
     st.stop()
 
 report = ui.call(lambda: api.report(lesson_id))
-rows = digest.moments(report)
-by_id = {m.id: m for m in rows}
+compliance = bool((report.get("settings") or {}).get("compliance_mode"))
+every = digest.moments(report)
+by_id = {m.id: m for m in every}
 
 
 def jump(start_s: float) -> None:
+    """Seek the player: every click counts, also a second click on the same moment after the player moved
+    (the player is re-created per click, so it seeks again even to the same second)."""
     st.session_state["video_start"] = start_s
+    st.session_state["video_seeks"] = st.session_state.get("video_seeks", 0) + 1
+
+
+def chips(m: digest.MomentRow) -> str:
+    """The moment's modality chips; under compliance mode only behaviour (voice loudness, words) shows."""
+    shown = [c for c in m.chips if not compliance or (c.modality != "face" and c.kind != "angry_speech")]
+    return " ".join(f":{BADGE[c.modality]}-badge[{digest.chip_text(c, ui.lang())}]" for c in shown)
+
+
+# --- the five to watch first
+st.subheader(ui.t("watch_first"))
+first = digest.watch_first(report)
+if not first:
+    st.success(ui.t("watch_first_none"))
+for rank, m in enumerate(first, start=1):
+    cols = st.columns([1, 7, 2])
+    cols[0].markdown(f"**{rank}.**")
+    cols[1].markdown(
+        f"**{ui.t('kind_' + m.kind)}** · {m.who} · {mmss(m.start_s)}–{mmss(m.end_s)} · "
+        f"{ui.t('moment_confidence')} {m.confidence}  \n{chips(m)}"
+    )
+    cols[2].button(ui.t("jump", start=mmss(m.start_s)), key=f"first_{m.id}", on_click=jump, args=(m.start_s,))
 
 
 # --- score and the reasons behind it
@@ -89,12 +116,16 @@ if warnings:
 st.subheader(ui.t("video"))
 media = ui.call(lambda: api.media(lesson_id))
 start = float(st.session_state.get("video_start", 0.0))
+seeks = int(st.session_state.get("video_seeks", 0))
+player = st.container(key=f"player_{seeks}")  # a new player per click: the same start seeks again
+if seeks % 2:
+    player.empty()  # and a new position for it, so the browser surely builds a fresh element
 if media is None:
-    st.info(ui.t("video_missing"))
+    player.info(ui.t("video_missing"))
 elif media["has_video"]:
-    st.video(media["url"], format=media["media_type"], start_time=start, autoplay=start > 0, muted=False)
+    player.video(media["url"], format=media["media_type"], start_time=start, autoplay=start > 0, muted=False)
 else:
-    st.audio(media["url"], format=media["media_type"], start_time=start)
+    player.audio(media["url"], format=media["media_type"], start_time=start)
 
 # --- timeline: one lane per person
 st.subheader(ui.t("timeline"))
@@ -112,14 +143,19 @@ else:
     picked = [p for p in (event.selection.points if event else []) if p.get("customdata")]
     if picked and isinstance(picked[0]["customdata"], list):
         moment = by_id.get(picked[0]["customdata"][0])
-        if moment is not None and st.session_state.get("video_start") != moment.start_s:
+        if moment is not None and st.session_state.get("picked_moment") != moment.id:
+            st.session_state["picked_moment"] = moment.id
             jump(moment.start_s)
             st.rerun()
 
-# --- moments, most severe first
+# --- moments, most severe first; the less sure hidden unless asked
+floor = st.slider(ui.t("min_confidence"), 0.0, 1.0, digest.default_min_confidence(report), 0.05, key="min_confidence")
+rows = [m for m in every if m.confidence >= floor]
 st.subheader(f"{ui.t('moments')} ({len(rows)})")
 if not rows:
     st.success(ui.t("moments_none"))
+if len(every) > len(rows):
+    st.caption(ui.t("moments_hidden", n=len(every) - len(rows)))
 
 
 @st.cache_data(ttl=3600, max_entries=500, show_spinner=False)
@@ -132,13 +168,15 @@ for m in rows[:shown]:  # pictures are fetched for the moments on screen only: h
     with st.container(border=True):
         pic, info, act = st.columns([2, 6, 2])
         image = (
-            thumbnail(lesson_id, m.peak_s, tuple(m.box) if m.box else None) if media and media["has_video"] else None
+            thumbnail(lesson_id, m.thumbnail_s, tuple(m.box) if m.box else None)
+            if media and media["has_video"]
+            else None
         )
         if image:
             pic.image(image, width="stretch")
         info.markdown(
-            f"**{ui.t('kind_' + m.kind)}** · {m.who} · {mmss(m.start_s)}–{mmss(m.end_s)}  \n"
-            f"{ui.t('moment_modality')}: {ui.t('modality_' + m.modality)} · "
+            f"**{ui.t('kind_' + m.kind)}** · {m.who} ({ui.t('role_' + m.role)}) · "
+            f"{mmss(m.start_s)}–{mmss(m.end_s)}  \n{chips(m)}  \n"
             f"{ui.t('moment_intensity')}: {m.intensity} · {ui.t('moment_confidence')}: {m.confidence}"
         )
         if m.excerpt:
@@ -153,6 +191,17 @@ if len(rows) > shown:
         key="more_moments",
         on_click=lambda: st.session_state.update(moments_shown=shown + PAGE_SIZE),
     )
+
+# --- positive markers, apart: a lesson is not judged by its negatives alone
+good = digest.positives(report)
+with st.expander(f"{ui.t('positives')} ({len(good)})", expanded=bool(good)):
+    if not good:
+        st.write(ui.t("positives_none"))
+    for g in good:
+        cols = st.columns([8, 2])
+        said = f" — «{g.excerpt}»" if g.excerpt else ""
+        cols[0].markdown(f":green-badge[{ui.t('kind_' + g.kind)}] {g.lane} · {mmss(g.start_s)}{said}")
+        cols[1].button(ui.t("jump", start=mmss(g.start_s)), key=f"good_{g.id}", on_click=jump, args=(g.start_s,))
 
 # --- who talked how much
 audio = report.get("audio") or {}
@@ -200,7 +249,7 @@ if persons:
 
         for p in persons:
             st.selectbox(
-                f"{p['id']}" + (f" / {p['speaker_id']}" if p.get("speaker_id") else ""),
+                " / ".join([p["id"], *(p.get("speaker_ids") or [])]),
                 labels,
                 index=roles.index(p.get("role", "unknown")),
                 key=f"role_{p['id']}",
