@@ -31,6 +31,7 @@ RUNS = {
     "ru_with_asr": ("ru", {"language": "ru"}),
     "en_without_asr": ("en", {"asr_model": None}),
     "en_without_asr_old_ge2e_diarizer": ("en", {"asr_model": None, "diarizer": "ge2e"}),
+    "en_diarization_only": ("en", {"asr_model": None}),  # VAD + diarization alone: its own memory and speed
 }
 OLD_DIARIZER_MAX_MIN = 60.0
 
@@ -65,6 +66,8 @@ def measure(label: str, minutes: float) -> dict:
     models: dict[str, object] = {}
     analyze_audio(audio[: 16000 * 20], config, models=models)  # load the models once, outside the timing
     before = peak_rss_mb()
+    if label == "en_diarization_only":
+        return _diarization_only(audio, config, models, before, minutes)
     t0 = time.perf_counter()
     result = analyze_audio(audio, config, models=models)
     wall = time.perf_counter() - t0
@@ -77,6 +80,28 @@ def measure(label: str, minutes: float) -> dict:
         "rss_before_mb": round(before),
         "peak_rss_mb": round(peak_rss_mb()),
         "speakers": len(result.info.speakers),
+    }
+
+
+def _diarization_only(audio: np.ndarray, config, models: dict, before: float, minutes: float) -> dict:
+    from edcontrol.pipeline.audio_track import _speaker_models
+
+    speakers = _speaker_models(models, config)
+    seconds = len(audio) / 16000
+    t0 = time.perf_counter()
+    segments = speakers.vad.segments(audio)
+    t1 = time.perf_counter()
+    diar = speakers.diarize(audio, segments, None, lambda f: None, config.diarization)
+    t2 = time.perf_counter()
+    return {
+        "run": "en_diarization_only",
+        "minutes": minutes,
+        "wall_s": round(t2 - t0, 1),
+        "x_real_time": round((t2 - t0) / seconds, 4),
+        "stages_x_real_time": {"vad": round((t1 - t0) / seconds, 4), "diarization": round((t2 - t1) / seconds, 4)},
+        "rss_before_mb": round(before),
+        "peak_rss_mb": round(peak_rss_mb()),
+        "speakers": diar.n_speakers,
     }
 
 

@@ -154,3 +154,43 @@ def test_sample_lesson_has_teacher_and_student_and_the_rude_turn(tmp_path):
     assert top.code == "hostile_language" and "teacher" in top.text and top.moment_id == m.id
     assert [r.moment_id for r in report.score.reasons].count(m.id) == 1
     assert all(r.moment_id in {x.id for x in report.moments} for r in report.score.reasons if r.moment_id)
+
+
+@pytest.mark.slow
+def test_a_frown_and_a_shout_of_the_same_person_are_one_moment(angry_moment_lesson):
+    """The face track of the angry-photo lesson and the audio track of a teacher who shouts while the
+    photo frowns (30-40 s), composed stage by stage as analyze_video does. A still photo has no lip motion
+    to link by, so the link is given: that voice is the left face's. One moment, seen and heard."""
+    from edcontrol.media.probe import probe
+    from edcontrol.pipeline.audio_track import AudioTrackConfig, analyze_audio
+    from edcontrol.pipeline.face_track import analyze_faces
+    from edcontrol.pipeline.moment_fusion import fuse_moments, owners
+    from speech_factory import VOICES, espeak_available, say
+
+    if not espeak_available():
+        pytest.fail("espeak-ng is required (scripts/test.sh installs it)")
+    faces = analyze_faces(angry_moment_lesson, probe(angry_moment_lesson), FaceTrackConfig())
+    teacher = min(faces.persons, key=lambda p: p.typical_box[0])
+    voice = VOICES["en"]["teacher"]
+    audio = np.zeros(70 * 16000, np.float32)
+    for at, text, loud in [
+        (3, "Good morning everyone, today we read the next chapter together.", False),
+        (12, "Please open your books on page twelve and look at the first picture.", False),
+        (21, "Who can tell me what the boy in the story wanted to find?", False),
+        (32, "Stop talking at once! Sit down and be quiet!", True),
+        (48, "Thank you. Now let us read the first paragraph aloud, slowly.", False),
+        (58, "Well, that is the end of our lesson for today.", False),
+    ]:
+        clip = say(text, voice, loud)
+        audio[at * 16000 : at * 16000 + len(clip)] = clip[: len(audio) - at * 16000]
+    heard = analyze_audio(audio, AudioTrackConfig(asr_model=None))
+    assert [s for s in heard.signals if s.kind == "raised_voice" and s.start_s < 40 and s.end_s > 30]
+    teacher.speaker_ids = [s.id for s in heard.info.speakers]  # the given link
+    who = owners(faces.persons, heard.info.speakers)
+    fused = fuse_moments(faces.signals + heard.signals, who, 70.0)
+    at_once = [m for m in fused.moments if m.start_s < 40 and m.end_s > 30]
+    assert len(at_once) == 1, at_once
+    (m,) = at_once
+    assert m.person == teacher.id and {s.modality for s in m.modalities} == {"face", "voice"}
+    assert m.kind == "anger" and m.confidence > max(s.confidence for s in m.modalities)
+    assert all(x.person == teacher.id for x in fused.moments)  # the student (right tile) has none

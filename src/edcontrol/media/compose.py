@@ -152,21 +152,29 @@ def call_layout_frames(
 
 
 def concat_copies(source: str | os.PathLike[str], target: str | os.PathLike[str], copies: int) -> None:
-    """Remux ``copies`` back-to-back copies of a video-only file without re-encoding (long test lessons)."""
+    """Remux ``copies`` back-to-back copies of a file's first video and audio streams without re-encoding
+    (long test and benchmark lessons)."""
     with av.open(str(source)) as first:
         span = first.duration  # AV_TIME_BASE units
     with av.open(str(target), mode="w") as out:
-        vs = None
+        outs: dict[int, av.stream.Stream] = {}
+        last: dict[int, int] = {}  # per output stream: a copy's first packets may overlap the last ones (priming)
         for k in range(copies):
             with av.open(str(source)) as src:
-                ins = src.streams.video[0]
-                if vs is None:
-                    vs = out.add_stream_from_template(ins)
-                offset = round(k * span / av.time_base / ins.time_base)
+                ins = [*src.streams.video[:1], *src.streams.audio[:1]]
+                for i, stream in enumerate(ins):
+                    if i not in outs:
+                        outs[i] = out.add_stream_from_template(stream)
+                offsets = {stream.index: round(k * span / av.time_base / stream.time_base) for stream in ins}
+                slots = {stream.index: outs[i] for i, stream in enumerate(ins)}
                 for packet in src.demux(ins):
                     if packet.dts is None:
                         continue
+                    offset, slot = offsets[packet.stream.index], slots[packet.stream.index]
+                    if packet.dts + offset <= last.get(slot.index, -(2**62)):
+                        continue
                     packet.pts = None if packet.pts is None else packet.pts + offset
                     packet.dts += offset
-                    packet.stream = vs
+                    last[slot.index] = packet.dts
+                    packet.stream = slot
                     out.mux(packet)

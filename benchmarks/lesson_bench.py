@@ -1,0 +1,120 @@
+"""Whole-lesson speed and memory: the full ``analyze`` on the bundled sample looped to 10 / 60 / 180 minutes.
+
+The sample lesson (two people, 960x400, 25 fps, AAC; samples/sample_lesson.mp4) is remuxed back to back
+into longer lessons once (cached). Each (lesson, run) is measured in a fresh process: wall time, x real
+time, peak RSS, seconds per stage (from the progress callback, as the CLI bar sees them), next to pure
+decoding of every frame (the floor). Runs: ``full`` (everything incl. Whisper base ASR, what ``edcontrol
+analyze`` does), ``no_asr``, ``faces`` (the face track only). ``--code DIR`` measures another checkout's
+``src`` the same way (e.g. the commit before a change), so before and after stand in one table.
+Last line: one JSON object.
+
+Usage: python benchmarks/lesson_bench.py [--minutes 10 60 180] [--runs full no_asr faces decode]
+                                         [--code DIR ...] [--cache DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import platform
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "samples" / "sample_lesson.mp4"
+
+_CHILD = r"""
+import json, resource, sys, time
+run, path = sys.argv[1], sys.argv[2]
+stages, t0 = {}, time.perf_counter()
+def progress(stage, fraction):
+    now = time.perf_counter() - t0
+    first, _ = stages.get(stage, (now, now))
+    stages[stage] = (first, now)
+if run == "decode":
+    from edcontrol.media.frames import decode_only
+    extra = {"frames": decode_only(path).decoded}
+else:
+    from edcontrol.pipeline.analyze import analyze_video
+    from edcontrol.pipeline.audio_track import AudioTrackConfig
+    from edcontrol.pipeline.config import FaceTrackConfig
+    audio = {"full": AudioTrackConfig(), "no_asr": AudioTrackConfig(asr_model=None), "faces": None}[run]
+    r = analyze_video(path, FaceTrackConfig(), progress, audio)
+    moments = r.moments + (r.audio.moments if r.audio is not None and hasattr(r.audio, "moments") else [])
+    extra = {"persons": len(r.persons), "moments": len(moments), "schema": r.schema_version}
+wall = time.perf_counter() - t0
+order = sorted(stages, key=lambda s: stages[s][0])
+spans = {s: round((stages[order[i + 1]][0] if i + 1 < len(order) else wall) - stages[s][0], 1)
+         for i, s in enumerate(order)}
+peak = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+print(json.dumps({"wall_s": round(wall, 1), "peak_rss_mb": peak, "stages_s": spans, **extra}))
+"""
+
+
+def lesson(minutes: float, cache: Path) -> Path:
+    """The sample looped to about ``minutes`` (whole copies), built once."""
+    from edcontrol.media.compose import concat_copies
+    from edcontrol.media.probe import probe
+
+    path = cache / f"sample_lesson_{minutes:g}min.mp4"
+    if not path.exists():
+        copies = math.ceil(minutes * 60 / (probe(SAMPLE).duration_s or 55.0))
+        tmp = path.with_suffix(".part.mp4")
+        concat_copies(SAMPLE, tmp, copies)
+        tmp.rename(path)
+    return path
+
+
+def measure(run: str, path: Path, code: Path) -> dict:
+    env = {**os.environ, "PYTHONPATH": str(code / "src")}
+    done = subprocess.run(
+        [sys.executable, "-c", _CHILD, run, str(path)], env=env, check=True, stdout=subprocess.PIPE, text=True
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--minutes", type=float, nargs="+", default=[10.0, 60.0, 180.0])
+    ap.add_argument("--runs", nargs="+", default=["full", "no_asr", "faces", "decode"])
+    ap.add_argument("--code", type=Path, nargs="+", default=[ROOT], help="checkouts whose src/ to measure")
+    ap.add_argument("--cache", type=Path, default=Path(os.environ.get("TMPDIR", "/tmp")) / "edcontrol-lessons")
+    args = ap.parse_args()
+    args.cache.mkdir(parents=True, exist_ok=True)
+    from edcontrol.media.probe import probe
+
+    rows = []
+    print(f"{'code':<14} {'min':>5} {'run':<7} {'wall s':>8} {'x RT':>7} {'peak MB':>8}  stages (s)")
+    for minutes in args.minutes:
+        path = lesson(minutes, args.cache)
+        seconds = probe(path).duration_s or minutes * 60
+        for code in args.code:
+            for run in args.runs:
+                row = {"code": str(code), "minutes": minutes, "lesson_s": seconds, "run": run}
+                row.update(measure(run, path, code))
+                row["x_real_time"] = round(row["wall_s"] / seconds, 4)
+                rows.append(row)
+                print(
+                    f"{code.name:<14} {minutes:>5g} {run:<7} {row['wall_s']:>8} {row['x_real_time']:>7} "
+                    f"{row['peak_rss_mb']:>8}  {row.get('stages_s', {})}",
+                    flush=True,
+                )
+    print(
+        json.dumps(
+            {
+                "benchmark": "lesson",
+                "data": str(SAMPLE),
+                "cpus": os.cpu_count(),
+                "machine": platform.machine(),
+                "python": platform.python_version(),
+                "rows": rows,
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
