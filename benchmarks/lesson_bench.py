@@ -6,10 +6,11 @@ time, peak RSS, seconds per stage (from the progress callback, as the CLI bar se
 decoding of every frame (the floor). Runs: ``full`` (everything incl. Whisper base ASR, what ``edcontrol
 analyze`` does), ``no_asr``, ``faces`` (the face track only). ``--code DIR`` measures another checkout's
 ``src`` the same way (e.g. the commit before a change), so before and after stand in one table.
-Last line: one JSON object.
+With ``--repeat N`` each row is the fastest of N runs, interleaved across checkouts. Last line: one JSON
+object.
 
 Usage: python benchmarks/lesson_bench.py [--minutes 10 60 180] [--runs full no_asr faces decode]
-                                         [--code DIR ...] [--cache DIR]
+                                         [--code DIR ...] [--repeat N] [--cache DIR]
 """
 
 from __future__ import annotations
@@ -81,6 +82,7 @@ def main() -> None:
     ap.add_argument("--minutes", type=float, nargs="+", default=[10.0, 60.0, 180.0])
     ap.add_argument("--runs", nargs="+", default=["full", "no_asr", "faces", "decode"])
     ap.add_argument("--code", type=Path, nargs="+", default=[ROOT], help="checkouts whose src/ to measure")
+    ap.add_argument("--repeat", type=int, default=1, help="runs per row, interleaved across --code; the fastest counts")
     ap.add_argument("--cache", type=Path, default=Path(os.environ.get("TMPDIR", "/tmp")) / "edcontrol-lessons")
     args = ap.parse_args()
     args.cache.mkdir(parents=True, exist_ok=True)
@@ -91,10 +93,15 @@ def main() -> None:
     for minutes in args.minutes:
         path = lesson(minutes, args.cache)
         seconds = probe(path).duration_s or minutes * 60
-        for code in args.code:
-            for run in args.runs:
+        for run in args.runs:
+            tries: dict[Path, list[dict]] = {code: [] for code in args.code}
+            for _ in range(args.repeat):  # interleaved: a slow spell of the machine hits every checkout alike
+                for code in args.code:
+                    tries[code].append(measure(run, path, code))
+            for code in args.code:
                 row = {"code": str(code), "minutes": minutes, "lesson_s": seconds, "run": run}
-                row.update(measure(run, path, code))
+                row.update(min(tries[code], key=lambda r: r["wall_s"]))
+                row["walls_s"] = [r["wall_s"] for r in tries[code]]
                 row["x_real_time"] = round(row["wall_s"] / seconds, 4)
                 rows.append(row)
                 print(

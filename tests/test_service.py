@@ -3,6 +3,8 @@ report, tenant isolation on every lesson route, bad uploads, delete, and a job w
 
 from __future__ import annotations
 
+import csv
+import io
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -93,7 +95,10 @@ def test_submit_progress_report_and_isolation(service_any_db):
     report = client.get(f"/v1/lessons/{lesson['id']}/report", headers=a).json()
     assert report["schema_version"] and len(report["audio"]["speakers"]) == 2
     csv_text = client.get(f"/v1/lessons/{lesson['id']}/moments.csv", headers=a).text
-    assert csv_text.splitlines()[0].startswith("id,modality,who") and "raised_voice" in csv_text
+    rows = list(csv.DictReader(io.StringIO(csv_text)))
+    assert csv_text.splitlines()[0].startswith("id,person,voices,role,kind,modalities")
+    assert len(rows) == st["moments"] == len(report["moments"])  # one row per merged moment
+    assert any("voice:raised_voice" in r["modalities"] for r in rows)
     listed = client.get("/v1/lessons", params={"teacher_id": "t-1"}, headers=a).json()
     assert [x["id"] for x in listed] == [lesson["id"]]
     assert st["score"] is not None and 0 <= st["score"] < 100  # the rude turn costs points

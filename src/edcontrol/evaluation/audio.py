@@ -172,6 +172,12 @@ def normalise_text(text: str) -> str:
     return re.sub(r"\s+", " ", text.replace("-", " ")).strip()
 
 
+def stm_text(path: Path) -> str:
+    """The reference words of an STM file in time order (fields: file, channel, speaker, start, end, text)."""
+    rows = [line.split(maxsplit=5) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return " ".join(r[5] for r in sorted(rows, key=lambda r: float(r[3])) if len(r) == 6)
+
+
 def eval_asr(data: Path, log: Log, model: str = "base") -> dict[str, Any]:
     import jiwer
 
@@ -191,6 +197,9 @@ def eval_asr(data: Path, log: Log, model: str = "base") -> dict[str, Any]:
             ("asr_en_ru_single_utterances", r["language"], single / r["file"], r["reference_text"])
             for r in csv.DictReader((single / "labels.csv").open(encoding="utf-8"))
         ]
+    sample = data / "diar_asr_en_pyannote_sample"
+    if (sample / "sample.stm").is_file():  # a two-party telephone conversation: the whole file against its STM
+        items.append(("diar_asr_en_pyannote_sample", "en", sample / "sample.wav", stm_text(sample / "sample.stm")))
     if not items:
         raise FileNotFoundError(f"no ASR data sets found under {data}")
     refs: dict[tuple[str, str], list[str]] = {}
