@@ -8,6 +8,7 @@ import numpy as np
 from faster_whisper.vad import VadOptions, get_speech_timestamps
 
 SAMPLE_RATE = 16_000
+FRAME = 512  # samples per Silero VAD frame
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,13 +18,25 @@ class SpeechSegment:
 
 
 class VoiceActivity:
-    """16 kHz mono float audio in, speech segments out (seconds)."""
+    """16 kHz mono float audio in, speech segments out (seconds).
+
+    The audio is read in blocks of ``block_s`` (whole 512-sample VAD frames): faster-whisper's VAD pads and
+    re-batches the whole array it is given (about 2.2x its size, 1.5 GB for a 3-hour lesson), so a block
+    bounds that at a few tens of MB whatever the lesson's length. Speech cut by a block edge is joined again
+    when the gap across the edge is one the VAD would have bridged (shorter than ``min_silence_s`` before
+    padding).
+    """
 
     name = "silero-vad"
     version = "v6 (faster-whisper 1.2.1 assets/silero_vad_v6.onnx)"
 
     def __init__(
-        self, threshold: float = 0.5, min_silence_s: float = 0.3, min_speech_s: float = 0.25, pad_s: float = 0.1
+        self,
+        threshold: float = 0.5,
+        min_silence_s: float = 0.3,
+        min_speech_s: float = 0.25,
+        pad_s: float = 0.1,
+        block_s: float = 300.0,
     ) -> None:
         self.options = VadOptions(
             threshold=threshold,
@@ -31,9 +44,20 @@ class VoiceActivity:
             min_speech_duration_ms=int(min_speech_s * 1000),
             speech_pad_ms=int(pad_s * 1000),
         )
+        self.block = max(1, round(block_s * SAMPLE_RATE) // FRAME) * FRAME
+        self.bridge_s = min_silence_s + 2 * pad_s
 
     def segments(self, audio: np.ndarray) -> list[SpeechSegment]:
-        if len(audio) < SAMPLE_RATE // 10:
-            return []
-        stamps = get_speech_timestamps(np.ascontiguousarray(audio, dtype=np.float32), self.options)
-        return [SpeechSegment(s["start"] / SAMPLE_RATE, s["end"] / SAMPLE_RATE) for s in stamps]
+        out: list[SpeechSegment] = []
+        for a in range(0, len(audio), self.block):
+            piece = np.ascontiguousarray(audio[a : a + self.block], dtype=np.float32)
+            if len(piece) < SAMPLE_RATE // 10:
+                continue
+            found = [
+                SpeechSegment((a + s["start"]) / SAMPLE_RATE, (a + s["end"]) / SAMPLE_RATE)
+                for s in get_speech_timestamps(piece, self.options)
+            ]
+            if found and out and found[0].start - out[-1].end <= self.bridge_s:  # one talk cut by the edge
+                out[-1] = SpeechSegment(out[-1].start, found.pop(0).end)
+            out += found
+        return out
