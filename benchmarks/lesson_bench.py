@@ -2,9 +2,10 @@
 
 The sample lesson (two people, 960x400, 25 fps, AAC; samples/sample_lesson.mp4) is remuxed back to back
 into longer lessons once (cached). Each (lesson, run) is measured in a fresh process: wall time, x real
-time, peak RSS, seconds per stage (from the progress callback, as the CLI bar sees them), next to pure
+time, peak RSS, seconds per stage (first to last progress call of the stage: the tracks overlap), next to pure
 decoding of every frame (the floor). Runs: ``full`` (everything incl. Whisper base ASR, what ``edcontrol
-analyze`` does), ``no_asr``, ``faces`` (the face track only). ``--code DIR`` measures another checkout's
+analyze`` does), ``no_asr``, ``faces`` (the face track only); ``full_sequential`` and ``no_asr_sequential`` run the two
+tracks one after the other (as before they ran side by side). ``--code DIR`` measures another checkout's
 ``src`` the same way (e.g. the commit before a change), so before and after stand in one table.
 With ``--repeat N`` each row is the fastest of N runs, interleaved across checkouts. Last line: one JSON
 object.
@@ -42,14 +43,14 @@ else:
     from edcontrol.pipeline.analyze import analyze_video
     from edcontrol.pipeline.audio_track import AudioTrackConfig
     from edcontrol.pipeline.config import FaceTrackConfig
-    audio = {"full": AudioTrackConfig(), "no_asr": AudioTrackConfig(asr_model=None), "faces": None}[run]
-    r = analyze_video(path, FaceTrackConfig(), progress, audio)
+    base, sequential = run.removesuffix("_sequential"), run.endswith("_sequential")
+    audio = {"full": AudioTrackConfig(), "no_asr": AudioTrackConfig(asr_model=None), "faces": None}[base]
+    kw = {"parallel": False} if sequential else {}  # checkouts before the tracks ran side by side know no flag
+    r = analyze_video(path, FaceTrackConfig(), progress, audio, **kw)
     moments = r.moments + (r.audio.moments if r.audio is not None and hasattr(r.audio, "moments") else [])
     extra = {"persons": len(r.persons), "moments": len(moments), "schema": r.schema_version}
 wall = time.perf_counter() - t0
-order = sorted(stages, key=lambda s: stages[s][0])
-spans = {s: round((stages[order[i + 1]][0] if i + 1 < len(order) else wall) - stages[s][0], 1)
-         for i, s in enumerate(order)}
+spans = {s: round(last - first, 1) for s, (first, last) in sorted(stages.items(), key=lambda kv: kv[1][0])}
 peak = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 print(json.dumps({"wall_s": round(wall, 1), "peak_rss_mb": peak, "stages_s": spans, **extra}))
 """

@@ -49,18 +49,18 @@ def write_atomic(path: Path, text: str) -> None:
 def _progress_bar(enabled: bool):  # type: ignore[no-untyped-def]
     from tqdm import tqdm
 
-    from edcontrol.pipeline.progress import overall_percent
+    from edcontrol.pipeline.progress import OverallProgress
 
     bar = tqdm(
         total=100, unit="%", disable=not enabled, bar_format="{desc:<8} {percentage:3.0f}%|{bar}| {elapsed}<{remaining}"
     )
-    state = {"stage": ""}
+    state, overall = {"stage": ""}, OverallProgress()
 
     def update(stage: str, fraction: float) -> None:
         if stage != state["stage"]:
             state["stage"] = stage
             bar.set_description_str(stage)
-        target = overall_percent(stage, fraction)
+        target = overall.update(stage, fraction)
         if target is not None and round(target) > bar.n:
             bar.update(round(target) - bar.n)
 

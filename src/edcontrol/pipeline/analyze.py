@@ -1,9 +1,9 @@
 """``edcontrol analyze``: the flow of one lesson, as the data goes.
 
-probe -> face track (video -> persons, lip activity, facial signals) and audio track (audio -> voices,
-turns, words, vocal and word signals) -> linking (which voice is whose face, who teaches) -> moment
-fusion (one moment per event of one person) -> score -> report. Each stage lives in its own module and
-takes typed inputs, so each is tested alone; this module only composes them.
+probe -> face track (video -> persons, lip activity, facial signals) beside the audio track (audio ->
+voices, turns, words, vocal and word signals), both at once -> linking (which voice is whose face, who
+teaches) -> moment fusion (one moment per event of one person) -> score -> report. Each stage lives in
+its own module and takes typed inputs, so each is tested alone; this module only composes them.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from edcontrol.pipeline.moment_fusion import (
 )
 from edcontrol.pipeline.progress import Progress, no_progress
 from edcontrol.pipeline.score import lesson_score
+from edcontrol.pipeline.side_by_side import side_by_side
 from edcontrol.report import schema as rs
 
 
@@ -63,10 +64,13 @@ def analyze_video(
     progress: Progress | None = None,
     audio_config: AudioTrackConfig | None = None,
     fusion_config: MomentFusionConfig | None = None,
+    parallel: bool = True,
 ) -> rs.LessonReport:
     """Analyse one recording and return its report; raises ``InputError`` for unusable input.
 
     ``audio_config=None`` skips the audio track (face track only); pass ``AudioTrackConfig()`` for both.
+    The face and audio tracks run at the same time; ``parallel=False`` runs them one after the other
+    (the same report, slower).
     """
     config, audio_config = one_compliance_switch(config or FaceTrackConfig(), audio_config)
     fusion_config = fusion_config or MomentFusionConfig()
@@ -76,8 +80,9 @@ def analyze_video(
     path = Path(path)
     info = probe(path)
     progress("decode", 1.0)
-    faces = analyze_faces(path, info, config, progress)
-    heard = hear(path, info, audio_config, progress)
+    faces, heard = side_by_side(
+        lambda p: analyze_faces(path, info, config, p), lambda p: hear(path, info, audio_config, p), progress, parallel
+    )
     progress("fusion", 0.0)
     duration = max(faces.duration_s, heard.duration_s)
     audio_info = heard.result.info if heard.result else None

@@ -24,7 +24,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import sessionmaker
 
 from edcontrol.errors import InputError
-from edcontrol.pipeline.progress import overall_percent
+from edcontrol.pipeline.progress import OverallProgress
 from edcontrol.service.outbox import enqueue
 from edcontrol.service.polling import PollingThread
 from edcontrol.service.settings import Settings
@@ -100,6 +100,7 @@ class JobContext:
         self._stop = threading.Event()
         self._heartbeat = threading.Thread(target=self._beat, daemon=True, name="edcontrol-heartbeat")
         self._last_write, self._stage, self._percent = 0.0, "", 0
+        self._overall = OverallProgress()
 
     def __enter__(self) -> JobContext:
         self._heartbeat.start()
@@ -131,7 +132,7 @@ class JobContext:
         """The pipeline's progress callback: raises ``JobCancelled`` once the job is no longer ours."""
         if self.lost.is_set():
             raise JobCancelled(self.job.lesson_id)
-        pct = overall_percent(stage, fraction)
+        pct = self._overall.update(stage, fraction)
         self._percent = max(self._percent, min(99, round(pct))) if pct is not None else self._percent
         changed = stage != self._stage
         if not changed and time.monotonic() - self._last_write < 1.0:
