@@ -69,3 +69,34 @@ def test_smooth_ignores_missing_seconds():
     w = np.array([1.0, 0.0, 1.0, 1.0])
     out = smooth(v, w, 3)
     assert out[0] == pytest.approx(1.0) and np.isnan(out[1]) and out[2] == pytest.approx(3.0)
+
+
+def flicker_lesson(seconds: int, at: float, length_s: float, level: float = 0.9) -> list[FaceObservation]:
+    """Samples every 0.5 s; anger at ``level`` for ``length_s`` from ``at`` (sub-second: one sample)."""
+    out = []
+    for i in range(seconds * 2):
+        t = i / 2
+        p = probs(anger=level if at <= t < at + max(length_s, 0.5) else 0.05, sadness=0.1)
+        out.append(FaceObservation(t, Box(0, 0, 100, 100), 0.9, None, ((30, 40), (70, 40)), expression=p))
+    return out
+
+
+@pytest.mark.parametrize("length_s", [3.0, 3.5, 4.0])
+def test_a_held_three_to_four_second_expression_is_caught_whole(length_s):
+    s = series(flicker_lesson(120, 50.0, length_s), 120)
+    moments = find_moments(s, CFG)
+    assert len(moments) == 1 and moments[0].emotion == "anger"
+    # hysteresis: the moment spans what was seen (give or take the 3 s smoothing), not a clipped core
+    assert moments[0].start <= 50.0 and moments[0].end >= 50.0 + length_s
+
+
+def test_a_half_second_flicker_is_not_a_moment():
+    s = series(flicker_lesson(120, 50.0, 0.5, level=0.95), 120)
+    assert find_moments(s, CFG) == []
+
+
+def test_hysteresis_keeps_a_dip_inside_and_needs_the_onset():
+    from edcontrol.pipeline.moments import hysteresis_spans
+
+    rise = np.array([0, 0.3, 0.18, 0.3, 0.3, 0, 0, 0.2, 0.2, 0.2, 0])
+    assert hysteresis_spans(rise, on=0.25, off=0.15, merge_gap=0) == [(1, 4)]  # 7-9 never reaches the onset

@@ -6,7 +6,9 @@ Two layouts (like ../shared/eval):
   overlaps it; its label matches when that moment's emotion is the episode's. Every moment elsewhere is false:
   counted in happy/surprised episodes, in neutral stretches, and per minute.
 - calm talks: a folder with ``labels.csv`` (file, speakers, ...) of single-speaker calm videos: every moment
-  (facial or heard) is false; persons and speakers found are printed against one.
+  (facial or heard) is false; persons and speakers found are printed against one; ``talking_face`` counts the
+  strongest expression of the speaking person in each second its voice talks (a calm talking face should read
+  neutral or happy, not surprised or afraid).
 """
 
 from __future__ import annotations
@@ -110,12 +112,59 @@ def eval_episode_folder(folder: Path, log: Log) -> dict[str, Any]:
     return {"data": str(folder), **got}
 
 
+def talking_seconds(report: rs.LessonReport, person: rs.Person) -> list[int]:
+    """Seconds (index into the person's 1 Hz timeline) in which the person's voice talks at least half the second.
+
+    The person's voices are its linked speakers; with no link and a single voice in the recording, that voice.
+    """
+    if report.audio is None:
+        return []
+    voices = set(person.speaker_ids) or ({report.audio.speakers[0].id} if len(report.audio.speakers) == 1 else set())
+    n = len(person.timeline.t)
+    talk = [0.0] * n
+    for turn in report.audio.turns:
+        if turn.speaker_id not in voices:
+            continue
+        for i in range(max(0, int(turn.start_s)), min(n, int(turn.end_s) + 1)):
+            talk[i] += _overlap(i, i + 1, turn.start_s, turn.end_s)
+    return [i for i in range(n) if talk[i] >= 0.5]
+
+
+def talking_face_expressions(report: rs.LessonReport) -> dict[str, int]:
+    """Per talking second of each person, the strongest expression of its (smoothed) timeline: counts."""
+    counts: dict[str, int] = {}
+    for person in report.persons:
+        expression = person.timeline.expression
+        if not expression:
+            continue
+        for i in talking_seconds(report, person):
+            values = {e: v[i] for e, v in expression.items() if i < len(v) and v[i] is not None}
+            if values:
+                top = max(values, key=values.__getitem__)
+                counts[top] = counts.get(top, 0) + 1
+    return counts
+
+
+def _talking_shares(counts: dict[str, int]) -> dict[str, Any]:
+    total = sum(counts.values())
+    share = (lambda *names: round(sum(counts.get(n, 0) for n in names) / total, 4)) if total else (lambda *_: None)
+    return {
+        "talking_seconds": total,
+        "neutral_or_happiness": share("neutral", "happiness"),
+        "surprise_or_fear": share("surprise", "fear"),
+        "counts": dict(sorted(counts.items())),
+    }
+
+
 def eval_calm_talks(folder: Path, log: Log) -> dict[str, Any]:
     """Every moment on a calm single-speaker talk is a false one; each talk should be one person, one voice."""
-    talks, seconds = [], 0.0
+    talks, seconds, talking = [], 0.0, {}
     for row in _read_csv(folder / "labels.csv"):
         report = _analyze(folder / row["file"])
         moments = _all_moments(report)
+        expressions = talking_face_expressions(report)
+        for e, c in expressions.items():
+            talking[e] = talking.get(e, 0) + c
         floor = _shown_floor(report)
         seconds += report.source.duration_s or 0.0
         speakers = len(report.audio.speakers) if report.audio else 0
@@ -127,9 +176,13 @@ def eval_calm_talks(folder: Path, log: Log) -> dict[str, Any]:
                 "speakers_true": int(row.get("speakers") or 1),
                 "moments": [f"{m[0]}:{m[1]}@{m[2]:.1f}-{m[3]:.1f} c={m[4]:.2f}" for m in moments],
                 "moments_shown": sum(m[4] >= floor for m in moments),
+                "talking_face": _talking_shares(expressions),
             }
         )
-        log(f"  {row['file']}: {len(report.persons)} person(s), {speakers} speaker(s), moments {talks[-1]['moments']}")
+        log(
+            f"  {row['file']}: {len(report.persons)} person(s), {speakers} speaker(s), moments {talks[-1]['moments']}, "
+            f"talking face {talks[-1]['talking_face']}"
+        )
     false = sum(len(t["moments"]) for t in talks)
     return {
         "data": str(folder),
@@ -140,6 +193,7 @@ def eval_calm_talks(folder: Path, log: Log) -> dict[str, Any]:
         "moments_above_default_confidence": sum(t["moments_shown"] for t in talks),
         "talks_one_person": sum(t["persons"] == 1 for t in talks),
         "talks_speaker_count_right": sum(t["speakers"] == t["speakers_true"] for t in talks),
+        "talking_face": _talking_shares(talking),
         "files": talks,
     }
 

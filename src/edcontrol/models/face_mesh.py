@@ -3,7 +3,8 @@
 Why directly: the ``solutions.face_mesh`` graph re-runs a face detector on every crop in static mode
 (10 ms a face here); we already have detections, so we warp the face region to 192x192 ourselves
 and run only the landmark model (about 2 ms). Head pose and eye/mouth opening are the attention
-proxies of the report; the eye centres align faces for the expression models.
+proxies of the report; the eye centres align faces for the expression models; the brow height tells a
+raised-brow surprise from a mouth that is only talking.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ _CHEEK_L, _CHEEK_R, _FOREHEAD, _CHIN = 234, 454, 10, 152
 _EYE_L = (33, 133, 159, 145)  # outer corner, inner corner, upper lid, lower lid (image-left eye)
 _EYE_R = (263, 362, 386, 374)
 _LIP_UP, _LIP_DOWN, _MOUTH_L, _MOUTH_R = 13, 14, 78, 308
+_BROW_L, _BROW_R = (70, 63, 105, 66, 107), (300, 293, 334, 296, 336)  # upper brow contours, outer to inner
 
 Point = tuple[float, float]
 
@@ -99,6 +101,8 @@ def geometry_from_landmarks(pts: np.ndarray) -> FaceGeometry:
         return _dist(pts[idx[2]], pts[idx[3]]) / (_dist(pts[idx[0]], pts[idx[1]]) + 1e-9)
 
     mouth = _dist(pts[_LIP_UP], pts[_LIP_DOWN]) / (_dist(pts[_MOUTH_L], pts[_MOUTH_R]) + 1e-9)
+    eyes_apart = _dist(pts[_EYE_L[0]], pts[_EYE_R[0]]) + 1e-9
+    brow = np.mean([_dist(pts[b], pts[_EYE_L[2]]) for b in _BROW_L] + [_dist(pts[b], pts[_EYE_R[2]]) for b in _BROW_R])
     le = pts[list(_EYE_L), :2].mean(axis=0)
     re = pts[list(_EYE_R), :2].mean(axis=0)
     return FaceGeometry(
@@ -107,6 +111,7 @@ def geometry_from_landmarks(pts: np.ndarray) -> FaceGeometry:
         roll=roll,
         eye_open=(ear(_EYE_L) + ear(_EYE_R)) / 2,
         mouth_open=mouth,
+        brow_height=float(brow / eyes_apart),
         left_eye=(float(le[0]), float(le[1])),
         right_eye=(float(re[0]), float(re[1])),
     )

@@ -69,3 +69,4 @@ class FaceGeometry:
     right_eye: tuple[float, float]
     extent: Box | None = None  # bounding box of the mesh points: where the face is now
     presence: float = 1.0  # the landmark model's own "this is a face" probability
+    brow_height: float = float("nan")  # brow above the upper eyelid / eye-to-eye distance (raised brows: larger)

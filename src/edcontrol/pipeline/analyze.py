@@ -9,7 +9,7 @@ its own module and takes typed inputs, so each is tested alone; this module only
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -151,6 +151,7 @@ def _report(
             smoothing_window_s=config.smoothing_window_s,
             min_moment_duration_s=config.min_moment_duration_s,
             fusion=fusion_config.settings(),
+            face_track=asdict(config),
         ),
         models=faces.models + (heard.result.models if heard.result else []),
         persons=faces.persons,

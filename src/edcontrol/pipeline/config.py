@@ -26,9 +26,15 @@ class FaceTrackConfig:
     min_moment_duration_s: float = 2.0
     merge_gap_s: float = 1.5
     min_peak_probability: float = 0.45
-    min_intensity: float = 0.25
+    min_intensity: float = 0.25  # a facial moment starts where the rise above the person's baseline reaches this
+    offset_intensity: float = 0.15  # ... and lasts while the rise stays at this or above (hysteresis)
     smile_min_rise: float = 0.3  # a smile: happiness this far above the person's own median (room-scaled) ...
     smile_min_probability: float = 0.5  # ... reaching this probability, held min_moment_duration_s
+    # speech-aware faces (pipeline/talking_face.py): while the lips move, surprise and fear go to neutral ...
+    talking_discount: float = 0.9  # ... this share of them (0 = off) ...
+    talk_lips_low: float = 0.006  # ... scaled from lip motion (mouth-opening change per sample / mouth width) ...
+    talk_lips_high: float = 0.018  # ... at this motion and above in full (sample lesson: still ~0.006, talking ~0.02)
+    brow_raise_full: float = 0.15  # ... except what brows raised this far (relative) above the person's usual back
     looking_away_yaw_deg: float = 30.0
     looking_away_pitch_deg: float = 25.0
     eyes_closed_ratio: float = 0.12

@@ -1,5 +1,6 @@
-"""The face track: video -> sampled frames -> faces -> tracks -> persons, their 1 Hz timelines, lip
-activity, facial signals (negative expressions above the person's own baseline) and smiles.
+"""The face track: video -> sampled frames -> faces -> tracks -> persons, their 1 Hz timelines (speech-aware:
+pipeline/talking_face.py), lip activity, facial signals (negative expressions above the person's own
+baseline) and smiles.
 
 Decoding runs in its own thread and hands sampled frames over a small bounded queue, so the two cores
 decode and infer at the same time and memory stays flat however long the lesson is.
@@ -26,6 +27,7 @@ from edcontrol.pipeline.moments import Moment, baselines, find_moments, find_smi
 from edcontrol.pipeline.observations import FrameFaceAnalyzer
 from edcontrol.pipeline.persons import PersonTracks, group_tracks
 from edcontrol.pipeline.progress import Progress, no_progress
+from edcontrol.pipeline.talking_face import discount_talking
 from edcontrol.pipeline.timeline import Series, build_series, seconds_of
 from edcontrol.pipeline.tracking import FaceTracker
 from edcontrol.report import schema as rs
@@ -160,9 +162,9 @@ def _people(tracker: FaceTracker, sampled: list[float], config: FaceTrackConfig,
     counts = np.bincount(seconds, minlength=n_sec) if sampled else np.zeros(n_sec)
     for g in groups:
         obs = [o for t in g.tracks for o in t.observations]
-        series = build_series(obs, counts, config)
-        person = _person(g, series, config)
         out.lips[g.id] = lip_activity(obs, n_sec)
+        series = discount_talking(build_series(obs, counts, config), out.lips[g.id], config)
+        person = _person(g, series, config)
         person.timeline.lip_activity = _clean(out.lips[g.id], 4)
         out.persons.append(person)
         out.signals += [_face_signal(g, m, out.duration_s) for m in find_moments(series, config)]

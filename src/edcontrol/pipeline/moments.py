@@ -62,6 +62,18 @@ def _spans(active: np.ndarray, merge_gap: int) -> list[tuple[int, int]]:
     return spans
 
 
+def hysteresis_spans(rise: np.ndarray, on: float, off: float, merge_gap: int) -> list[tuple[int, int]]:
+    """Spans that start where ``rise`` reaches ``on`` and last while it stays at ``off`` or above.
+
+    Why two levels: one threshold cuts a held expression into pieces where it dips for a second and
+    makes the moment shorter than what was seen; the lower offset keeps it whole, the higher onset
+    keeps a face that only hovers near the offset from ever starting a moment.
+    """
+    rise = np.nan_to_num(rise)
+    spans = [(a, b) for a, b in _spans(rise >= min(off, on), merge_gap) if np.any(rise[a : b + 1] >= on)]
+    return spans
+
+
 def find_moments(series: Series, config: FaceTrackConfig) -> list[Moment]:
     if series.expression is None:
         return []
@@ -71,8 +83,7 @@ def find_moments(series: Series, config: FaceTrackConfig) -> list[Moment]:
     moments = []
     for emotion, rise in inten.items():
         p = series.expression[:, EXPRESSIONS.index(emotion)]
-        active = np.nan_to_num(rise) >= config.min_intensity
-        for a, b in _spans(active, int(config.merge_gap_s)):
+        for a, b in hysteresis_spans(rise, config.min_intensity, config.offset_intensity, int(config.merge_gap_s)):
             duration = b - a + 1
             seg = np.nan_to_num(p[a : b + 1])
             k = a + int(np.argmax(seg))

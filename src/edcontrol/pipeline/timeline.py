@@ -25,6 +25,7 @@ class Series:
     mouth_open: np.ndarray
     looking_away: np.ndarray
     eyes_closed: np.ndarray
+    brow_height: np.ndarray | None = None  # mesh brow height per second (speech-aware faces read it)
 
 
 def seconds_of(duration_s: float) -> int:
@@ -67,7 +68,8 @@ def build_series(observations: list[FaceObservation], sample_counts: np.ndarray,
     seen = np.zeros(n)
     expr_sum = np.zeros((n, len(EXPRESSIONS)))
     expr_n = np.zeros(n)
-    cols = {k: np.zeros(n) for k in ("yaw", "pitch", "eye", "mouth", "away", "closed")}
+    cols = {k: np.zeros(n) for k in ("yaw", "pitch", "eye", "mouth", "away", "closed", "brow")}
+    brow_n = np.zeros(n)
     geo_n = np.zeros(n)
     for o in observations:
         i = min(int(o.t), n - 1)
@@ -84,9 +86,13 @@ def build_series(observations: list[FaceObservation], sample_counts: np.ndarray,
             cols["mouth"][i] += g.mouth_open
             cols["away"][i] += abs(g.yaw) > config.looking_away_yaw_deg or g.pitch > config.looking_away_pitch_deg
             cols["closed"][i] += g.eye_open < config.eyes_closed_ratio
+            if math.isfinite(g.brow_height):
+                cols["brow"][i] += g.brow_height
+                brow_n[i] += 1
     presence = np.minimum(1.0, seen / np.maximum(sample_counts, 1))
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = {k: np.where(geo_n > 0, v / geo_n, np.nan) for k, v in cols.items()}
+        mean["brow"] = np.where(brow_n > 0, cols["brow"] / brow_n, np.nan)
         expr = np.where(expr_n[:, None] > 0, expr_sum / expr_n[:, None], np.nan)
     expression = smooth(expr, expr_n.astype(float), config.smoothing_window_s) if expr_n.any() else None
     return Series(
@@ -99,4 +105,5 @@ def build_series(observations: list[FaceObservation], sample_counts: np.ndarray,
         mouth_open=mean["mouth"],
         looking_away=mean["away"],
         eyes_closed=mean["closed"],
+        brow_height=mean["brow"],
     )

@@ -1,4 +1,4 @@
-"""Reading reports stored under schema 1.1.0-1.3.0 as 2.0.0, so that old lessons keep opening.
+"""Reading reports stored under schema 1.1.0-1.3.0 as the current schema, so that old lessons keep opening.
 
 Each old facial moment (``moments``) and heard moment (``audio.moments``) becomes a one-modality
 ``Moment`` of its owner (a voice linked to a face belongs to that face's person). Old moments are not
@@ -17,7 +17,7 @@ from edcontrol.report import schema as rs
 
 
 def upgrade_1x(data: dict[str, Any]) -> dict[str, Any]:
-    """A 1.x report dict as a 2.0.0 report dict (the input is not changed)."""
+    """A 1.x report dict as a current (2.x) report dict (the input is not changed)."""
     doc = copy.deepcopy(data)
     for p in doc.get("persons", []):
         sid = p.pop("speaker_id", None)

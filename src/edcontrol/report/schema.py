@@ -26,6 +26,10 @@ re-joined call). Migration: ``parse_stored`` reads 1.1.0-1.3.0 reports as 2.0.0,
 becoming a one-modality moment (old reports are never merged after the fact: their signals were cut
 with other rules), ``watch_first`` ranked from them, ``positive_markers`` and ``stories`` as far as
 the old report allows.
+
+2.1.0 (from 2.0.0, compatible): ``settings.face_track`` carries every tunable of the face track (sampling,
+smoothing, moment thresholds, speech-aware faces: while the lips move, surprise and fear go to neutral
+unless the brows rise), so a report says how its facial moments were cut. 2.0.0 reports read as they are.
 """
 
 from __future__ import annotations
@@ -35,7 +39,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
 
-SCHEMA_VERSION = "2.0.0"
+SCHEMA_VERSION = "2.1.0"
 
 Expression = Literal["neutral", "happiness", "sadness", "anger", "fear", "disgust", "surprise"]
 NegativeEmotion = Literal["anger", "disgust", "fear", "sadness", "contempt"]
@@ -111,6 +115,9 @@ class AnalysisSettings(_Model):
     smoothing_window_s: float
     min_moment_duration_s: float
     fusion: FusionSettings | None = Field(default=None, description="null in reports migrated from 1.x")
+    face_track: dict[str, float | int | bool] | None = Field(
+        default=None, description="every FaceTrackConfig tunable of this run; null in reports before 2.1.0"
+    )
 
 
 class ReportWarning(_Model):
@@ -341,7 +348,7 @@ class ProcessingInfo(_Model):
 
 
 class LessonReport(_Model):
-    schema_version: Literal["2.0.0"] = SCHEMA_VERSION
+    schema_version: Literal["2.1.0"] = SCHEMA_VERSION
     generated_at: datetime
     edcontrol_version: str
     source: SourceInfo
@@ -359,11 +366,12 @@ class LessonReport(_Model):
 
 
 LEGACY_VERSIONS = ("1.1.0", "1.2.0", "1.3.0")  # stored reports converted on read
-READABLE_VERSIONS = (*LEGACY_VERSIONS, SCHEMA_VERSION)
+COMPATIBLE_VERSIONS = ("2.0.0",)  # stored reports read as they are (only fields added since)
+READABLE_VERSIONS = (*LEGACY_VERSIONS, *COMPATIBLE_VERSIONS, SCHEMA_VERSION)
 
 
 def parse_stored(data: dict[str, Any]) -> LessonReport:
-    """A stored report as the current model: 2.0.0 as it is, 1.1.0-1.3.0 converted (see ``upgrade_1x``)."""
+    """A stored report as the current model: 2.x as it is, 1.1.0-1.3.0 converted (see ``upgrade_1x``)."""
     version = data.get("schema_version")
     if version not in READABLE_VERSIONS:
         raise ValueError(f"report schema {version!r} cannot be read by {SCHEMA_VERSION}")
@@ -371,4 +379,6 @@ def parse_stored(data: dict[str, Any]) -> LessonReport:
         from edcontrol.report.legacy import upgrade_1x
 
         data = upgrade_1x(data)
+    elif version in COMPATIBLE_VERSIONS:
+        data = {**data, "schema_version": SCHEMA_VERSION}
     return LessonReport.model_validate(data)
