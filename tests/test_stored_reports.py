@@ -41,6 +41,15 @@ def test_a_1_1_0_report_reads_as_2_0_0_with_one_signal_moments_and_its_score():
         parse_stored({**old, "schema_version": "0.9.0"})
 
 
+def test_a_2_0_0_report_reads_as_it_is():
+    stored = parse_stored(json.loads(OLD.read_text())).model_dump(mode="json")
+    stored["schema_version"] = "2.0.0"
+    del stored["settings"]["face_track"]  # 2.1.0 added it
+    new = parse_stored(stored)
+    assert new.schema_version == SCHEMA_VERSION and new.settings.face_track is None
+    assert [m.model_dump(mode="json") for m in new.moments] == stored["moments"]
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def old_lesson(request, tmp_path: Path):
     """A store (SQLite or PostgreSQL) holding one finished lesson whose report was written by 1.1.0."""
