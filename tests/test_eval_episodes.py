@@ -41,6 +41,11 @@ def test_eval_episodes_on_the_dev_sets():
     assert talks["talks"] == 5 and talks["false_moments"] == sum(len(f["moments"]) for f in talks["files"])
     assert talks["talks_one_person"] == 5  # each talk is one face
     assert talks["moments_above_default_confidence"] == 0  # a calm talk shows no moment in the dashboard
+    # a talking face reads neutral (or happy), not surprised: measured 100% / 0% with speech-aware faces, 78% / 16%
+    # without (FaceTrackConfig(talking_discount=0))
+    talking = talks["talking_face"]
+    assert talking["talking_seconds"] >= 50
+    assert talking["neutral_or_happiness"] >= 0.8 and talking["surprise_or_fear"] < 0.1
 
 
 def test_eval_episodes_scores_a_folder_of_the_same_layout(tmp_path):
