@@ -100,3 +100,30 @@ def test_hysteresis_keeps_a_dip_inside_and_needs_the_onset():
 
     rise = np.array([0, 0.3, 0.18, 0.3, 0.3, 0, 0, 0.2, 0.2, 0.2, 0])
     assert hysteresis_spans(rise, on=0.25, off=0.15, merge_gap=0) == [(1, 4)]  # 7-9 never reaches the onset
+
+
+def frown_series(anger_peak: float, brow_drop: float, n: int = 90, at: int = 40, length: int = 4):
+    """A person whose nets read anger at 1% (neutral face) and, for ``length`` s, ``anger_peak`` while the
+    brows drop by ``brow_drop`` (relative): how MEAD-like frowns look to the packaged nets."""
+    from edcontrol.pipeline.timeline import Series
+
+    expr = np.tile(probs(anger=0.01, sadness=0.05, happiness=0.1), (n, 1))
+    brow = np.full(n, 0.25)
+    expr[at : at + length] = probs(anger=anger_peak, sadness=0.05, happiness=0.4)
+    brow[at : at + length] *= 1 - brow_drop
+    nan = np.full(n, np.nan)
+    return Series(np.arange(n, dtype=float), np.ones(n), expr, np.zeros(n), nan, nan, nan, nan, nan, brow)
+
+
+def test_a_frown_the_nets_under_read_is_found_when_the_brows_back_it():
+    moments = find_moments(frown_series(anger_peak=0.12, brow_drop=0.06), CFG)
+    assert [m.emotion for m in moments] == ["anger"]
+    m = moments[0]
+    assert 39 <= m.start <= 40 and 44 <= m.end <= 46 and m.brow_lowering == pytest.approx(1.0)
+    assert 0 < m.confidence <= CFG.corroborated_confidence
+
+
+@pytest.mark.parametrize(("peak", "drop"), [(0.12, 0.0), (0.02, 0.08), (0.03, 0.06)])
+def test_neither_a_small_rise_nor_lowered_brows_alone_make_a_moment(peak, drop):
+    # a 12x rise with still brows; brows down 8% (a talker's emphasis) with the nets unmoved; a 3x rise
+    assert find_moments(frown_series(anger_peak=peak, brow_drop=drop), CFG) == []

@@ -195,7 +195,11 @@ def _face_signal(group: PersonTracks, m: Moment, duration: float) -> rs.MomentSi
         peak_s=m.peak,
         score=round(m.intensity, 4),
         confidence=m.confidence,
-        evidence={"peak_probability": round(m.peak_probability, 4), "baseline_probability": round(m.baseline, 4)},
+        evidence={
+            "peak_probability": round(m.peak_probability, 4),
+            "baseline_probability": round(m.baseline, 4),
+            **({} if m.brow_lowering is None else {"brow_lowering": m.brow_lowering}),
+        },
         box=_box_near(group, m.peak),
     )
 

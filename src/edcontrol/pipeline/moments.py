@@ -16,6 +16,7 @@ from edcontrol.pipeline.config import FaceTrackConfig
 from edcontrol.pipeline.timeline import Series
 
 FACE_NEGATIVE = ("anger", "disgust", "fear", "sadness")  # contempt: no model here outputs it
+BROW_LOWERING = ("anger", "disgust")  # both lower the brows (AU4), which the mesh measures
 MIN_BASELINE_SECONDS = 10  # below this a person's median is too noisy: use a prior instead
 PRIOR_BASELINE = 0.15
 
@@ -30,6 +31,7 @@ class Moment:
     confidence: float
     peak_probability: float
     baseline: float
+    brow_lowering: float | None = None  # 0..1 at the peak, when the brows backed the reading
 
 
 def baselines(series: Series) -> dict[str, float]:
@@ -50,6 +52,41 @@ def intensity_series(series: Series, base: dict[str, float]) -> dict[str, np.nda
         p = series.expression[:, EXPRESSIONS.index(emotion)]  # type: ignore[index]
         out[emotion] = np.clip((p - b) / max(1.0 - b, 1e-6), 0.0, 1.0)
     return out
+
+
+def brow_lowering(series: Series, config: FaceTrackConfig) -> np.ndarray | None:
+    """0..1 per second: brows lowered against this person's median brow (``brow_lower_full`` = certain)."""
+    brow = series.brow_height
+    seen = brow[np.isfinite(brow)] if brow is not None else np.zeros(0)
+    if brow is None or len(seen) < MIN_BASELINE_SECONDS:
+        return None
+    rest = float(np.median(seen))
+    drop = (rest - np.nan_to_num(brow, nan=rest)) / max(rest, 1e-9)
+    return np.clip(drop / config.brow_lower_full, 0.0, 1.0)
+
+
+def relative_rise(p: np.ndarray, baseline: float, config: FaceTrackConfig) -> np.ndarray:
+    """0..1: how many times the person's usual probability this is, on a log scale from
+    ``relative_rise_min`` x (0) to ``relative_rise_full`` x (1).
+
+    Why: the nets often read a real frown as another class (anger as happiness) and leave the true class
+    at a few per cent; a tenfold rise of that few per cent over the person's own usual is still clear.
+    """
+    ratio = np.log(np.maximum(np.nan_to_num(p), 1e-3) / max(baseline, 0.01))
+    lo, hi = np.log(config.relative_rise_min), np.log(config.relative_rise_full)
+    return np.clip((ratio - lo) / max(hi - lo, 1e-9), 0.0, 1.0)
+
+
+def corroborated_rise(series: Series, base: dict[str, float], config: FaceTrackConfig) -> dict[str, np.ndarray]:
+    """Per brow-lowering emotion: its relative rise where the brows are down too (both, or nothing)."""
+    lowered = brow_lowering(series, config)
+    if lowered is None or series.expression is None:
+        return {}
+    return {
+        e: relative_rise(series.expression[:, EXPRESSIONS.index(e)], base[e], config) * lowered
+        for e in BROW_LOWERING
+        if e in base
+    }
 
 
 def _spans(active: np.ndarray, merge_gap: int) -> list[tuple[int, int]]:
@@ -75,23 +112,31 @@ def hysteresis_spans(rise: np.ndarray, on: float, off: float, merge_gap: int) ->
 
 
 def find_moments(series: Series, config: FaceTrackConfig) -> list[Moment]:
+    """Negative facial moments: a clear rise of a negative class above the person's baseline, or, for anger
+    and disgust, a strong relative rise of the class backed by lowered brows (see ``corroborated_rise``)."""
     if series.expression is None:
         return []
     base = baselines(series)
     inten = intensity_series(series, base)
+    backed = corroborated_rise(series, base, config)
     frontal = np.clip(1.0 - np.abs(np.nan_to_num(series.yaw, nan=45.0)) / 90.0, 0.0, 1.0)
+    lowered = brow_lowering(series, config)
     moments = []
     for emotion, rise in inten.items():
         p = series.expression[:, EXPRESSIONS.index(emotion)]
-        for a, b in hysteresis_spans(rise, config.min_intensity, config.offset_intensity, int(config.merge_gap_s)):
+        by_brow = backed.get(emotion, np.zeros(len(rise)))
+        total = np.maximum(np.nan_to_num(rise), by_brow)
+        for a, b in hysteresis_spans(total, config.min_intensity, config.offset_intensity, int(config.merge_gap_s)):
             duration = b - a + 1
             seg = np.nan_to_num(p[a : b + 1])
-            k = a + int(np.argmax(seg))
-            if duration < config.min_moment_duration_s or p[k] < config.min_peak_probability:
+            k = a + int(np.argmax(total[a : b + 1]))
+            read = float(seg.max()) >= config.min_peak_probability  # the nets say so themselves
+            if duration < config.min_moment_duration_s or not (read or by_brow[k] >= config.min_intensity):
                 continue
+            sure = float(np.clip(seg.max(), 0, 1)) if read else config.corroborated_confidence * float(by_brow[k])
             coverage = float(np.mean(series.presence[a : b + 1]))
             confidence = float(
-                np.clip(p[k], 0, 1)
+                sure
                 * (0.5 + 0.5 * coverage)
                 * (0.5 + 0.5 * np.nanmean(frontal[a : b + 1]))
                 * min(1.0, duration / (2 * config.min_moment_duration_s)) ** 0.5
@@ -102,10 +147,11 @@ def find_moments(series: Series, config: FaceTrackConfig) -> list[Moment]:
                     float(a),
                     float(b + 1),
                     float(k) + 0.5,
-                    float(rise[k]),
+                    float(total[k]),
                     round(confidence, 4),
-                    float(p[k]),
+                    float(np.nan_to_num(p[k])),
                     base[emotion],
+                    None if read or lowered is None else round(float(lowered[k]), 4),
                 )
             )
     return sorted(moments, key=lambda m: m.start)
