@@ -39,7 +39,8 @@ class AudioTrackConfig:
     low_confidence: float = 0.5  # word probability below this is marked and never evidence alone
     silence_threshold_s: float = 5.0
     raised_voice_z: float = 1.8  # arousal z above the speaker's own lesson level, held >= 2 s ...
-    raised_voice_peak_z: float = 2.5  # ... or one second this far above it (a short shout)
+    raised_voice_peak_z: float = 2.5  # ... or one second this far above it (a short shout) ...
+    shout_baseline_s: float = 30.0  # ... once the speaker was heard this long (over 8 s, any loudest second is ~2.5 z)
     hostility_threshold: float = 0.7
     emotion_inference: bool = True  # False = compliance mode: no speech-emotion model
     emotion_chunk_s: float = 3.0
@@ -382,12 +383,19 @@ def _voice_signal(
 def _raised_voice(
     sid: str, series: dict[str, np.ndarray], words: list, config: AudioTrackConfig
 ) -> list[rs.MomentSignal]:
-    """Sustained arousal well above this speaker's own level, or one short shout far above it."""
+    """Sustained arousal well above this speaker's own level, or one short shout far above it.
+
+    A one-second shout needs a baseline: the z of the loudest of n seconds is bounded by sqrt(n - 1), so
+    over a few seconds of speech every emphatic second looks like a shout; below ``shout_baseline_s`` of
+    speech only sustained raised voice counts.
+    """
     out = []
     active = np.nan_to_num(series["arousal"], nan=-9) >= config.raised_voice_z
+    heard_s = int(np.isfinite(series["arousal"]).sum())
     for a, b in _spans(active):
         seg = series["arousal"][a : b + 1]
-        if b - a + 1 < 2 and float(np.nanmax(seg)) < config.raised_voice_peak_z:
+        short = b - a + 1 < 2
+        if short and (float(np.nanmax(seg)) < config.raised_voice_peak_z or heard_s < config.shout_baseline_s):
             continue
         pk = a + int(np.nanargmax(seg))
         zmax = float(np.nanmax(seg))
