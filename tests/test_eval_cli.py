@@ -35,6 +35,10 @@ def test_eval_faces_on_shared_data_meets_targets():
     clips = figures["clip_expression"]["fer_av_mead_episodes_dev"]  # frames inside each labelled video clip
     assert clips["clips"] == 7 and sum(map(sum, clips["confusion_matrix"])) == clips["frames_scored"] >= 7 * 10
     assert set(clips["recall_per_class"]) == set(clips["labels"])  # every class has a clip
+    timeline = figures["clip_timeline_expression"]["fer_av_mead_episodes_dev"]  # what a report shows, 1 Hz
+    assert timeline["seconds_scored"] == sum(map(sum, timeline["confusion_matrix"])) >= 7 * 2
+    # the neutral clip is a talking face: the nets read it as surprise frame by frame, the timeline as neutral
+    assert clips["recall_per_class"]["neutral"] < 0.5 <= timeline["recall_per_class"]["neutral"]
 
 
 def test_eval_scores_another_folder_with_the_same_layout(tmp_path):

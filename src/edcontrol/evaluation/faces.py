@@ -165,6 +165,41 @@ def eval_clip_expression(
     }
 
 
+def timeline_expressions(path: Path, margin: float = 0.15) -> list[int]:
+    """The clip through the face track, as a report shows it: per second inside the clip (``margin`` of each
+    end left out), the strongest expression of the person seen most (speech-aware, smoothed, 1 Hz)."""
+    from edcontrol.media.probe import probe
+    from edcontrol.pipeline.config import FaceTrackConfig
+    from edcontrol.pipeline.face_track import analyze_faces
+
+    faces = analyze_faces(path, probe(path), FaceTrackConfig())
+    if not faces.persons:
+        return []
+    person = max(faces.persons, key=lambda p: p.samples)
+    expression = person.timeline.expression or {}
+    n = len(person.timeline.t)
+    lo, hi = int(margin * n), n - int(margin * n)
+    out = []
+    for i in range(lo, max(hi, lo + 1)):
+        values = [(v[i], j) for j, e in enumerate(EXPRESSIONS) if (v := expression.get(e)) and v[i] is not None]
+        if values:
+            out.append(max(values)[1])
+    return out
+
+
+def eval_clip_timeline(folder: Path, log: Log) -> dict[str, Any]:
+    """Per-second expression of the face track's timeline against each clip's label (what the report says)."""
+    y, pred = [], []
+    for r in csv.DictReader((folder / "labels.csv").open()):
+        if r["label"] not in EXPRESSIONS:
+            continue
+        got = timeline_expressions(folder / r["file"])
+        y += [EXPRESSIONS.index(r["label"])] * len(got)
+        pred += got
+        log(f"  {r['file']}: {r['label']} -> timeline {[EXPRESSIONS[g][:3] for g in got]}")
+    return {"seconds_scored": len(y), **_confusion_figures(np.array(y, int), np.array(pred, int), log)}
+
+
 def _clip_folders(data: Path) -> list[Path]:
     """Folders whose labels.csv lists video clips with an expression label (e.g. fer_av_mead_episodes_dev)."""
     return [
@@ -193,6 +228,8 @@ def eval_faces(data: Path, log: Log) -> dict[str, Any]:
         out.setdefault("clip_expression", {})[folder.name] = eval_clip_expression(
             folder, CropAligner(), FaceExpression(), log
         )
+        log(f"the face track's timeline on the video clips of {folder}")
+        out.setdefault("clip_timeline_expression", {})[folder.name] = eval_clip_timeline(folder, log)
     if len(out) == 1:
         raise FileNotFoundError(f"no face data sets found under {data}")
     return out
