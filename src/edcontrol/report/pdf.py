@@ -85,12 +85,7 @@ def lesson_pdf(
     pdf.image(io.BytesIO(timeline_png(report, lang)), w=pdf.epw)
 
     rows = top_moments(report)
-    pdf.ln(2)
-    pdf.set_font("DejaVu", "B", 13)
-    pdf.cell(0, 8, tr("watch_first", lang), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.set_font("DejaVu", size=9)
-    if not rows:
-        pdf.cell(0, 6, tr("moments_none", lang), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    _section(pdf, tr("watch_first", lang), None if rows else tr("moments_none", lang))
     for rank, row in enumerate(rows, 1):
         thumb = (thumbnails or {}).get(row.id)
         top = pdf.get_y()
@@ -129,12 +124,7 @@ def lesson_pdf(
         pdf.set_y(max(pdf.get_y(), top + (24 if thumb else 0)) + 2)
 
     good = positives(report)
-    pdf.ln(2)
-    pdf.set_font("DejaVu", "B", 13)
-    pdf.cell(0, 8, tr("positives", lang), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.set_font("DejaVu", size=9)
-    if not good:
-        pdf.cell(0, 6, tr("positives_none", lang), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    _section(pdf, tr("positives", lang), None if good else tr("positives_none", lang))
     for g in good[:TOP_MOMENTS]:
         said = f" «{g.excerpt}»" if g.excerpt else ""
         pdf.multi_cell(
@@ -187,3 +177,13 @@ def lesson_pdf(
 def top_moments(report: Report) -> list:
     """The moments the PDF shows as cards: the watch-first list, or the most severe when it is empty."""
     return watch_first(report) or moments(report)[:TOP_MOMENTS]
+
+
+def _section(pdf: FPDF, title: str, empty: str | None) -> None:
+    """A list's heading, then its body font; ``empty`` is said instead when the list has nothing."""
+    pdf.ln(2)
+    pdf.set_font("DejaVu", "B", 13)
+    pdf.cell(0, 8, title, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_font("DejaVu", size=9)
+    if empty is not None:
+        pdf.cell(0, 6, empty, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
