@@ -13,7 +13,7 @@ import numpy as np
 
 from edcontrol.models.types import EXPRESSIONS
 from edcontrol.pipeline.config import FaceTrackConfig
-from edcontrol.pipeline.timeline import Series
+from edcontrol.pipeline.timeline import Series, brow_change
 
 FACE_NEGATIVE = ("anger", "disgust", "fear", "sadness")  # contempt: no model here outputs it
 BROW_LOWERING = ("anger", "disgust")  # both lower the brows (AU4), which the mesh measures
@@ -56,13 +56,8 @@ def intensity_series(series: Series, base: dict[str, float]) -> dict[str, np.nda
 
 def brow_lowering(series: Series, config: FaceTrackConfig) -> np.ndarray | None:
     """0..1 per second: brows lowered against this person's median brow (``brow_lower_full`` = certain)."""
-    brow = series.brow_height
-    seen = brow[np.isfinite(brow)] if brow is not None else np.zeros(0)
-    if brow is None or len(seen) < MIN_BASELINE_SECONDS:
-        return None
-    rest = float(np.median(seen))
-    drop = (rest - np.nan_to_num(brow, nan=rest)) / max(rest, 1e-9)
-    return np.clip(drop / config.brow_lower_full, 0.0, 1.0)
+    change = brow_change(series.brow_height)
+    return None if change is None else np.clip(-change / config.brow_lower_full, 0.0, 1.0)
 
 
 def relative_rise(p: np.ndarray, baseline: float, config: FaceTrackConfig) -> np.ndarray:

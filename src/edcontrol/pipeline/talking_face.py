@@ -16,10 +16,9 @@ import numpy as np
 
 from edcontrol.models.types import EXPRESSIONS
 from edcontrol.pipeline.config import FaceTrackConfig
-from edcontrol.pipeline.timeline import Series
+from edcontrol.pipeline.timeline import Series, brow_change
 
 MOUTH_DRIVEN = ("surprise", "fear")
-MIN_BROW_SECONDS = 10  # a median brow from fewer seconds is too noisy to judge a raise by
 
 
 def talking_weight(lips: np.ndarray, config: FaceTrackConfig) -> np.ndarray:
@@ -30,14 +29,8 @@ def talking_weight(lips: np.ndarray, config: FaceTrackConfig) -> np.ndarray:
 
 def brow_raise(brow: np.ndarray | None, config: FaceTrackConfig) -> np.ndarray | None:
     """0..1 per second: how far the brows are above this person's usual, ``brow_raise_full`` = certain."""
-    if brow is None:
-        return None
-    seen = brow[np.isfinite(brow)]
-    if len(seen) < MIN_BROW_SECONDS:
-        return None
-    rest = float(np.median(seen))
-    rise = (np.nan_to_num(brow, nan=rest) - rest) / max(rest, 1e-9)
-    return np.clip(rise / config.brow_raise_full, 0.0, 1.0)
+    change = brow_change(brow)
+    return None if change is None else np.clip(change / config.brow_raise_full, 0.0, 1.0)
 
 
 def discount_talking(series: Series, lips: np.ndarray, config: FaceTrackConfig) -> Series:

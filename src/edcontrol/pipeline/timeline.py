@@ -62,6 +62,21 @@ def smooth(values: np.ndarray, weights: np.ndarray, window_s: float) -> np.ndarr
     return out
 
 
+MIN_BROW_SECONDS = 10  # a person's usual brow from fewer seconds is too noisy to judge a change by
+
+
+def brow_change(brow: np.ndarray | None) -> np.ndarray | None:
+    """Per second, the brow height relative to this person's median over the lesson (+0.1 = 10% higher);
+    0 where unseen; None when the person was seen too briefly to know their usual brow."""
+    if brow is None:
+        return None
+    seen = brow[np.isfinite(brow)]
+    if len(seen) < MIN_BROW_SECONDS:
+        return None
+    rest = float(np.median(seen))
+    return (np.nan_to_num(brow, nan=rest) - rest) / max(rest, 1e-9)
+
+
 def build_series(observations: list[FaceObservation], sample_counts: np.ndarray, config: FaceTrackConfig) -> Series:
     """``sample_counts[i]`` = frames sampled in second i (presence is observations / samples)."""
     n = len(sample_counts)
