@@ -72,9 +72,10 @@ def relative_rise(p: np.ndarray, baseline: float, config: FaceTrackConfig) -> np
     return np.clip((ratio - lo) / max(hi - lo, 1e-9), 0.0, 1.0)
 
 
-def corroborated_rise(series: Series, base: dict[str, float], config: FaceTrackConfig) -> dict[str, np.ndarray]:
-    """Per brow-lowering emotion: its relative rise where the brows are down too (both, or nothing)."""
-    lowered = brow_lowering(series, config)
+def corroborated_rise(
+    series: Series, base: dict[str, float], lowered: np.ndarray | None, config: FaceTrackConfig
+) -> dict[str, np.ndarray]:
+    """Per brow-lowering emotion: its relative rise where the brows are down too (``lowered``: brow_lowering)."""
     if lowered is None or series.expression is None:
         return {}
     return {
@@ -102,8 +103,7 @@ def hysteresis_spans(rise: np.ndarray, on: float, off: float, merge_gap: int) ->
     keeps a face that only hovers near the offset from ever starting a moment.
     """
     rise = np.nan_to_num(rise)
-    spans = [(a, b) for a, b in _spans(rise >= min(off, on), merge_gap) if np.any(rise[a : b + 1] >= on)]
-    return spans
+    return [(a, b) for a, b in _spans(rise >= min(off, on), merge_gap) if np.any(rise[a : b + 1] >= on)]
 
 
 def find_moments(series: Series, config: FaceTrackConfig) -> list[Moment]:
@@ -113,9 +113,9 @@ def find_moments(series: Series, config: FaceTrackConfig) -> list[Moment]:
         return []
     base = baselines(series)
     inten = intensity_series(series, base)
-    backed = corroborated_rise(series, base, config)
-    frontal = np.clip(1.0 - np.abs(np.nan_to_num(series.yaw, nan=45.0)) / 90.0, 0.0, 1.0)
     lowered = brow_lowering(series, config)
+    backed = corroborated_rise(series, base, lowered, config)
+    frontal = np.clip(1.0 - np.abs(np.nan_to_num(series.yaw, nan=45.0)) / 90.0, 0.0, 1.0)
     moments = []
     for emotion, rise in inten.items():
         p = series.expression[:, EXPRESSIONS.index(emotion)]
