@@ -26,7 +26,11 @@ def run_eval(task: str) -> dict:
 def test_speech_emotion_speakerwise():
     f = run_eval("speech-emotion")
     assert f["protocol"] == "leave-one-speaker-out" and len(f["speakers"]) >= 2
-    assert f["accuracy"] >= 0.60 and f["anger_recall"] >= 0.80
+    # held-out EmoDB speakers >= 0.65 (#12; measured 0.708), anger still found
+    assert f["accuracy"] >= 0.65 and f["anger_recall"] >= 0.80
+    # English clips of one CREMA-D speaker, never trained on: the angry one angriest, >= 4 of 6 right (measured 4)
+    cross = f["cross_language"]
+    assert cross["angry_clip_highest_anger"] and int(cross["right"].split("/")[0]) >= 4, cross
 
 
 @pytest.mark.slow

@@ -222,19 +222,34 @@ def eval_asr(data: Path, log: Log, model: str = "base") -> dict[str, Any]:
 
 
 def eval_speech_emotion(data: Path, log: Log) -> dict[str, Any]:
-    from edcontrol.evaluation.speech_emotion import load_emodb_features, speakerwise_cv
+    """The shipped model's recipe (C and packings from its weights file) re-fitted without each EmoDB speaker in
+    turn and scored on that speaker; the shipped model itself on the English CREMA-D clips when present."""
+    from edcontrol.evaluation.speech_emotion import (
+        clip_order,
+        cross_language,
+        load_clips,
+        packed_features,
+        speakerwise_cv,
+    )
+    from edcontrol.models.speech_emotion import SpeechEmotion
 
     folder = data / "ser_de_emodb_2s_22k"
     if not folder.is_dir():
         raise FileNotFoundError(f"no speech-emotion data set found under {data}")
-    from importlib import resources
-
-    with np.load(str(resources.files("edcontrol.models") / "weights" / "speech_emotion.npz")) as d:
-        c = float(d["C"]) if "C" in d else 1.0
-    x, y, spk = load_emodb_features(folder)
-    res = speakerwise_cv(x, y, spk, c)
+    model = SpeechEmotion(threads=2)
+    c, orders = model.recipe
+    audio, y, spk, _ = load_clips(folder)
+    test_x = clip_order(*packed_features(model.encoder, audio, spk, orders=1, seed=1), len(y))
+    res = speakerwise_cv(test_x, y, spk, c, packed_features(model.encoder, audio, spk, orders=orders, seed=2))
     log("  leave-one-speaker-out confusion matrix (rows = label, columns = prediction):")
     log("  " + " ".join(f"{e[:7]:>8}" for e in ("", *res["labels"])))
     for e, row in zip(res["labels"], res["confusion_matrix"], strict=True):
         log("  " + f"{e[:7]:>8}" + " ".join(f"{v:>8d}" for v in row))
-    return {"task": "speech-emotion", "data": str(folder), "protocol": "leave-one-speaker-out", "C": c, **res}
+    out = {"task": "speech-emotion", "model": model.version, "data": str(folder)}
+    out |= {"protocol": "leave-one-speaker-out", "C": c, "packings": orders, **res}
+    if (data / "ser_en_cremad_1002_dev").is_dir():
+        log("  cross-language (never trained on):")
+        out["cross_language"] = cross_language(
+            model.predict_normalised, model.encoder, data / "ser_en_cremad_1002_dev", log
+        )
+    return out

@@ -1,86 +1,87 @@
-"""Speech emotion: our own small model — prosodic and spectral statistics of a speech segment,
-z-scored against the same speaker's other segments, then multinomial logistic regression.
+"""Speech emotion from the Whisper base encoder: the speaker's speech packed into 30 s windows, the encoder's
+states pooled over each segment, z-scored against the same speaker's other segments, then multinomial
+logistic regression.
 
-Trained only on ../shared/eval/ser_de_emodb_2s_22k with speaker-wise cross-validation by
-scripts/train_speech_emotion.py (model card: weights/MODEL_CARD.md). Why speaker normalisation:
-what marks anger is a voice louder, higher and brighter than *that person's* usual voice; absolute
-levels mostly encode who is speaking and how far the microphone is.
+Why Whisper states: the encoder was trained on 680 k hours of speech in ~100 languages, so what it keeps of
+*how* something is said carries across languages far better than hand-made prosodic statistics fitted to five
+German actors (those read angry English speech as happiness). Why packing: the encoder always sees 30 s
+(3000 feature frames); encoding a 3 s segment alone either wastes 27 s of padding (17x the cost) or feeds it
+inputs shorter than it was trained on (measured worse: `scripts/probe_whisper_ser.py`). Packing one speaker's
+segments back to back, with short pauses between them, fills every window with that speaker's speech, the
+way Whisper decodes a lesson, at ~0.015 s of encoder time per second of speech on 2 cores. Why speaker
+normalisation: the states also say who is speaking; what marks anger is a change from *that person's* usual
+voice.
+
+Trained only on ../shared/eval/ser_de_emodb_2s_22k by scripts/train_speech_emotion.py, with the same
+packing (model card: weights/MODEL_CARD.md).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
 
 import numpy as np
-from scipy.fft import dct
-
-from edcontrol.features.mel import mel_frames
-from edcontrol.features.prosody import prosody
+from faster_whisper import WhisperModel
 
 SAMPLE_RATE = 16_000
 EMOTIONS = ("anger", "boredom", "disgust", "fear", "happiness", "neutral", "sadness")
-NEGATIVE_SPEECH = ("anger", "disgust", "fear", "sadness")
 WEIGHTS = "speech_emotion.npz"
+WINDOW = 30 * SAMPLE_RATE  # the encoder's fixed input
+HOP = 160  # feature frame: 10 ms
+STATE = 2 * HOP  # encoder state: 20 ms
+FRAMES = WINDOW // HOP
+GAP = int(0.3 * SAMPLE_RATE)  # silence between packed segments, like a pause between turns
+MAX_SEGMENT = WINDOW - GAP  # longer segments are cut (callers chunk turns into a few seconds)
+BATCH = 4  # windows per encoder call: bounded memory (4 x 1500 x 512 floats)
 
 
-def _stats(v: np.ndarray) -> list[float]:
-    v = v[np.isfinite(v)]
-    if len(v) == 0:
-        return [0.0, 0.0, 0.0, 0.0, 0.0]
-    p10, p90 = np.percentile(v, [10, 90])
-    return [float(v.mean()), float(v.std()), float(p10), float(p90), float(p90 - p10)]
+@dataclass(frozen=True)
+class _Placed:
+    """Where one segment sits: window index, first and last+1 encoder state."""
+
+    window: int
+    first: int
+    last: int
 
 
-def segment_features(audio: np.ndarray) -> np.ndarray:
-    """~60 numbers describing how a stretch of speech sounds (not what is said)."""
-    audio = audio.astype(np.float32)
-    if len(audio) < SAMPLE_RATE // 4:
-        audio = np.pad(audio, (0, SAMPLE_RATE // 4 - len(audio)))
-    mel = mel_frames(audio)
-    logmel = np.log(mel + 1e-8)
-    energy = logmel.mean(axis=1)
-    active = energy > np.percentile(energy, 30)  # drop pauses and padding
-    mfcc = dct(logmel[active], type=2, norm="ortho", axis=1)[:, :13]
-    delta = np.diff(mfcc, axis=0) if len(mfcc) > 1 else np.zeros((1, 13))
-    freqs = np.linspace(0, SAMPLE_RATE / 2, mel.shape[1])
-    spec = mel[active] + 1e-10
-    centroid = (spec * freqs).sum(axis=1) / spec.sum(axis=1)
-    flatness = np.exp(np.log(spec).mean(axis=1)) / spec.mean(axis=1)
-    pros = prosody(audio)
-    loud = pros.loudness_db[pros.loudness_db > pros.loudness_db.max() - 40] if len(pros.loudness_db) else np.zeros(1)
-    voiced = np.isfinite(pros.f0)
-    logf0 = np.log(pros.f0[voiced]) if voiced.any() else np.zeros(0)
-    # syllable-rate proxy: peaks of the smoothed loudness contour per second
-    contour = (
-        np.convolve(pros.loudness_db, np.ones(5) / 5, mode="same") if len(pros.loudness_db) > 5 else pros.loudness_db
-    )
-    peaks = (
-        int(
-            np.sum(
-                (contour[1:-1] > contour[:-2]) & (contour[1:-1] >= contour[2:]) & (contour[1:-1] > contour.max() - 15)
-            )
-        )
-        if len(contour) > 2
-        else 0
-    )
-    seconds = len(audio) / SAMPLE_RATE
-    return np.array(
-        [
-            *mfcc.mean(axis=0),
-            *mfcc.std(axis=0),
-            *np.abs(delta).mean(axis=0),
-            *_stats(loud),
-            *_stats(logf0),
-            float(voiced.mean()) if len(voiced) else 0.0,
-            float(centroid.mean()),
-            float(centroid.std()),
-            float(flatness.mean()),
-            float(flatness.std()),
-            peaks / max(seconds, 1e-3),
-        ],
-        dtype=np.float64,
-    )
+def pack(segments: Sequence[np.ndarray]) -> tuple[list[np.ndarray], list[_Placed]]:
+    """Lay the segments back to back into 30 s windows (order kept), a ``GAP`` of silence after each."""
+    windows: list[list[np.ndarray]] = [[]]
+    used = 0
+    placed: list[_Placed] = []
+    for seg in segments:
+        seg = np.asarray(seg, dtype=np.float32)[:MAX_SEGMENT]
+        if used + len(seg) > WINDOW:
+            windows.append([])
+            used = 0
+        first = used // STATE
+        last = max(first + 1, (used + len(seg)) // STATE)
+        placed.append(_Placed(len(windows) - 1, first, last))
+        windows[-1] += [seg, np.zeros(GAP, np.float32)]
+        used += len(seg) + GAP
+    audio = [np.concatenate(w)[:WINDOW] if w else np.zeros(0, np.float32) for w in windows]
+    return audio, placed
+
+
+def pooled_states(encoder: WhisperModel, segments: Sequence[np.ndarray]) -> np.ndarray:
+    """Mean and deviation of the encoder states over each packed segment: (n segments, 1024). Shared by the
+    model and its training script, so both see segments in the same context."""
+    windows, placed = pack(segments)
+    states: list[np.ndarray] = []
+    for i in range(0, len(windows), BATCH):
+        batch = np.stack([_log_mel(encoder, w) for w in windows[i : i + BATCH]])
+        states += list(np.asarray(encoder.encode(batch)))
+    rows = [
+        np.concatenate([s.mean(axis=0), s.std(axis=0)]) for s in (states[p.window][p.first : p.last] for p in placed)
+    ]
+    return np.stack(rows).astype(np.float64) if rows else np.zeros((0, 1024))
+
+
+def _log_mel(encoder: WhisperModel, window: np.ndarray) -> np.ndarray:
+    feats = encoder.feature_extractor(window)[:, :FRAMES]
+    return np.pad(feats, ((0, 0), (0, FRAMES - feats.shape[1]))).astype(np.float32)
 
 
 def speaker_normalise(features: np.ndarray) -> np.ndarray:
@@ -90,37 +91,44 @@ def speaker_normalise(features: np.ndarray) -> np.ndarray:
     return (features - mu) / np.where(sd > 1e-9, sd, 1.0)
 
 
-@dataclass(frozen=True)
-class _Weights:
-    coef: np.ndarray
-    intercept: np.ndarray
-    classes: tuple[str, ...]
-
-
 class SpeechEmotion:
     """Segments of ONE speaker in, emotion probabilities per segment out (``EMOTIONS`` order).
 
-    Needs several segments of the speaker (their own baseline); with fewer than 3 it returns
-    ``None`` rather than guess against a baseline it does not have.
+    ``encoder``: a loaded faster-whisper base model to share (the transcriber's), else one is loaded with
+    ``threads`` intra-op threads. Needs several segments of the speaker (their own baseline); with fewer than 3
+    it returns ``None`` rather than guess against a baseline it does not have.
     """
 
     name = "edcontrol-speech-emotion"
-    version = "1.0 (prosodic/spectral statistics, speaker-normalised, logistic regression; EmoDB)"
+    version = "2.0 (Whisper base encoder states, packed 30 s windows, speaker-normalised, logistic regression; EmoDB)"
     min_segments = 3
 
-    def __init__(self) -> None:
-        with np.load(str(resources.files("edcontrol.models") / "weights" / WEIGHTS)) as d:
-            self._w = _Weights(d["coef"], d["intercept"], tuple(str(c) for c in d["classes"]))
-        assert self._w.classes == EMOTIONS, self._w.classes
+    def __init__(self, encoder: WhisperModel | None = None, threads: int = 1) -> None:
+        if encoder is None:
+            from edcontrol.models.transcriber import joined_base_model
 
-    def predict_speaker(self, segments: list[np.ndarray]) -> np.ndarray | None:
+            encoder = WhisperModel(str(joined_base_model()), device="cpu", compute_type="int8", cpu_threads=threads)
+        self._encoder = encoder
+        with np.load(str(resources.files("edcontrol.models") / "weights" / WEIGHTS)) as d:
+            self._coef, self._intercept = d["coef"], d["intercept"]
+            self.classes = tuple(str(c) for c in d["classes"])
+            self.recipe = (float(d["C"]), int(d["orders"]))  # how it was fitted: C, packings per speaker
+        assert self.classes == EMOTIONS, self.classes
+
+    @property
+    def encoder(self) -> WhisperModel:
+        return self._encoder
+
+    def features(self, segments: Sequence[np.ndarray]) -> np.ndarray:
+        return pooled_states(self._encoder, segments)
+
+    def predict_speaker(self, segments: Sequence[np.ndarray]) -> np.ndarray | None:
         if len(segments) < self.min_segments:
             return None
-        x = speaker_normalise(np.stack([segment_features(s) for s in segments]))
-        return self.predict_normalised(x)
+        return self.predict_normalised(speaker_normalise(self.features(segments)))
 
     def predict_normalised(self, x: np.ndarray) -> np.ndarray:
-        z = x @ self._w.coef.T + self._w.intercept
+        z = x @ self._coef.T + self._intercept
         z -= z.max(axis=1, keepdims=True)
         e = np.exp(z)
         return e / e.sum(axis=1, keepdims=True)

@@ -45,6 +45,9 @@ class AudioTrackConfig:
     emotion_inference: bool = True  # False = compliance mode: no speech-emotion model
     emotion_chunk_s: float = 3.0
     angry_speech_probability: float = 0.6
+    # raised voice: confidence x this when it sounds calm (anger 0), x 1 at anger 0.5, x (2 - this) at 1
+    tension_weight_calm: float = 0.8
+    angry_speech_baseline_s: float = 30.0  # seconds of the speaker's speech before angry speech can be told
     angry_speech_min_arousal_z: float = 1.0  # angry-sounding AND louder than usual: one cue alone is too noisy
     calm_answer_within_s: float = 3.0  # an answer starts this soon after another speaker's question ...
     calm_answer_max_z: float = 1.0  # ... and stays under this arousal z over its first calm_answer_span_s
@@ -198,7 +201,7 @@ def analyze_audio(
         [f"S{i + 1}" for i in range(diar.n_speakers)],
     )  # fmt: skip
     progress("emotion", 0.0)
-    emotion_model = models.setdefault("speech_emotion", SpeechEmotion()) if config.emotion_inference else None
+    emotion_model = _emotion_model(models, config) if config.emotion_inference else None
     speakers, signals, arousal = _read_speakers(heard, config, emotion_model, progress)  # type: ignore[arg-type]
     progress("tone", 0.0)
     said = _sentences(heard, config, models)
@@ -266,6 +269,16 @@ def _transcribe(
     return asr.transcribe(audio, config.language, lambda f: progress("transcript", f))  # type: ignore[attr-defined]
 
 
+def _emotion_model(models: dict[str, object], config: AudioTrackConfig) -> SpeechEmotion:
+    """The speech-emotion model shares the transcriber's Whisper base encoder when that is loaded (one copy in
+    memory; the audio track runs them one after the other), else loads its own."""
+    if "speech_emotion" not in models:
+        asr = models.get("asr-base")
+        encoder = asr.whisper if isinstance(asr, Transcriber) else None
+        models["speech_emotion"] = SpeechEmotion(encoder, threads=config.asr_threads)
+    return models["speech_emotion"]  # type: ignore[return-value]
+
+
 def _read_speakers(
     heard: _Heard, config: AudioTrackConfig, emotion_model: SpeechEmotion | None, progress: Progress
 ) -> tuple[list[rs.Speaker], list[rs.MomentSignal], dict[str, np.ndarray]]:
@@ -289,7 +302,7 @@ def _read_speakers(
         )
         if emo:
             vocal += _angry_speech(sid, emo["anger"], series, heard.words, config)
-        vocal += _raised_voice(sid, series, heard.words, config)
+        vocal += _raised_voice(sid, series, heard.words, config, emo["anger"] if emo else None)
         arousal[sid] = series["arousal"]
     return speakers, vocal, arousal
 
@@ -330,8 +343,12 @@ def _speaker_entry(
 def _angry_speech(
     sid: str, anger: np.ndarray, series: dict[str, np.ndarray], words: list, config: AudioTrackConfig
 ) -> list[rs.MomentSignal]:
-    """Angry-sounding AND louder than this speaker's usual: one cue alone is too noisy."""
-    out = []
+    """Angry-sounding AND louder than this speaker's usual: one cue alone is too noisy. Both cues are relative
+    to the speaker's own voice, so a speaker heard for less than ``angry_speech_baseline_s`` (a student with a
+    few short answers) has no baseline to be angry against and gets none."""
+    out: list[rs.MomentSignal] = []
+    if np.isfinite(series["arousal"]).sum() < config.angry_speech_baseline_s:
+        return out
     for a, b in _spans(np.nan_to_num(anger) >= config.angry_speech_probability):
         pk = a + int(np.nanargmax(anger[a : b + 1]))
         loud_z = float(np.nanmax(np.nan_to_num(series["arousal"][a : b + 1], nan=-9)))
@@ -381,13 +398,15 @@ def _voice_signal(
 
 
 def _raised_voice(
-    sid: str, series: dict[str, np.ndarray], words: list, config: AudioTrackConfig
+    sid: str, series: dict[str, np.ndarray], words: list, config: AudioTrackConfig, anger: np.ndarray | None = None
 ) -> list[rs.MomentSignal]:
     """Sustained arousal well above this speaker's own level, or one short shout far above it.
 
     A one-second shout needs a baseline: the z of the loudest of n seconds is bounded by sqrt(n - 1), so
     over a few seconds of speech every emphatic second looks like a shout; below ``shout_baseline_s`` of
-    speech only sustained raised voice counts.
+    speech only sustained raised voice counts. ``anger``: the speech-emotion model's anger probability per
+    second; how tense the raised voice sounds moves the confidence (a teacher projecting calmly to the back
+    row is loud, not angry) and is reported as ``tension``.
     """
     out = []
     active = np.nan_to_num(series["arousal"], nan=-9) >= config.raised_voice_z
@@ -399,6 +418,12 @@ def _raised_voice(
             continue
         pk = a + int(np.nanargmax(seg))
         zmax = float(np.nanmax(seg))
+        confidence = float(np.clip(0.4 + 0.15 * (zmax - config.raised_voice_z) + 0.1 * (b - a), 0, 0.95))
+        scores = {"arousal_z": round(zmax, 2), "loudness_db": round(float(np.nanmax(series["loudness"][a : b + 1])), 1)}
+        tension = _tension(anger, a, b)
+        if tension is not None:
+            confidence *= config.tension_weight_calm + (1 - config.tension_weight_calm) * 2 * tension
+            scores["tension"] = round(tension, 3)
         out.append(
             _voice_signal(
                 sid,
@@ -408,14 +433,18 @@ def _raised_voice(
                 pk,
                 words,
                 intensity=float(np.clip((zmax - 1.0) / 3.0, 0, 1)),
-                confidence=float(np.clip(0.4 + 0.15 * (zmax - config.raised_voice_z) + 0.1 * (b - a), 0, 0.95)),
-                scores={
-                    "arousal_z": round(zmax, 2),
-                    "loudness_db": round(float(np.nanmax(series["loudness"][a : b + 1])), 1),
-                },
+                confidence=float(np.clip(confidence, 0, 0.95)),
+                scores=scores,
             )
         )
     return out
+
+
+def _tension(anger: np.ndarray | None, a: int, b: int) -> float | None:
+    """The highest anger probability over seconds ``a``..``b``, None where speech emotion did not run."""
+    if anger is None or not np.isfinite(anger[a : b + 1]).any():
+        return None
+    return float(np.nanmax(anger[a : b + 1]))
 
 
 def _text_config(config: AudioTrackConfig) -> TextConfig:
