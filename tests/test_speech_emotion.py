@@ -3,6 +3,8 @@ and how its anger score feeds the voice moments (angry speech needs a baseline; 
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -25,7 +27,7 @@ def test_packing_keeps_order_fills_windows_and_never_overlaps():
     windows, placed = pack(segments)
     assert all(len(w) <= WINDOW for w in windows)
     assert placed[-1].last - placed[-1].first == (WINDOW - GAP) // STATE  # a 40 s segment is cut to one window
-    for p, q in zip(placed, placed[1:], strict=False):
+    for p, q in itertools.pairwise(placed):
         assert (q.window, q.first) > (p.window, p.first) and (q.window > p.window or q.first >= p.last)
     for seg, p in zip(segments[:-1], placed[:-1], strict=True):  # each segment sits where it says
         start = p.first * STATE
