@@ -3,8 +3,9 @@
 Features: the packaged Whisper base encoder (CTranslate2, int8) over each clip, mean and standard deviation
 of the states over the clip's own frames, z-scored per speaker. Classifier: multinomial logistic regression.
 Trained ONLY on ser_de_emodb_2s_22k; printed: leave-one-speaker-out accuracy on EmoDB, and the CREMA-D 1002
-clips (ser_en_cremad_1002_dev, English, never trained on) scored by the model fitted on all EmoDB speakers,
-next to today's model (`edcontrol eval speech-emotion`) for comparison. Nothing here ships; it measures.
+clips (ser_en_cremad_1002_dev, English, never trained on) scored by the model fitted on all EmoDB speakers.
+Nothing here ships; it measures. What shipped from it: `models/speech_emotion.py` packs a speaker's segments
+into full 30 s windows, the padded quality at 1/17 of the padded cost (`scripts/train_speech_emotion.py`).
 
 Measured 2026-12-03 (2 cores): padded to 30 s as Whisper decodes, EmoDB leave-one-speaker-out 0.683 and
 CREMA-D 1002 4/6 (angry clip highest anger), 0.44 s per clip; --unpadded 0.630 and 2/6, 0.025 s per clip.
