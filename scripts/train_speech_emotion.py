@@ -1,7 +1,7 @@
 """Train the Whisper-encoder speech-emotion model on ../shared/eval/ser_de_emodb_2s_22k ONLY, speaker-wise.
 
 Each speaker's clips are packed into 30 s windows as a lesson packs a speaker's segments
-(`models/whisper_speech_emotion.py`), the encoder states pooled per clip and z-scored per speaker. Training
+(`models/speech_emotion.py`), the encoder states pooled per clip and z-scored per speaker. Training
 rows come from several shuffled packings (the neighbours in a window change); the held-out speaker is scored on
 one packing it was never trained on. C is chosen by leave-one-speaker-out accuracy on EmoDB alone. The English
 CREMA-D clips (ser_en_cremad_1002_dev) are printed once, after the choice, as a cross-language measurement:
@@ -17,12 +17,10 @@ import json
 from pathlib import Path
 
 import numpy as np
-from faster_whisper import WhisperModel
 from sklearn.linear_model import LogisticRegression
 
-from edcontrol.evaluation.speech_emotion import clip_order, cross_language, load_clips, packed_features, speakerwise_cv
-from edcontrol.models.speech_emotion import EMOTIONS, WEIGHTS
-from edcontrol.models.transcriber import joined_base_model
+from edcontrol.evaluation.speech_emotion import cross_language, emodb_rows, speakerwise_cv
+from edcontrol.models.speech_emotion import EMOTIONS, WEIGHTS, load_encoder
 
 OUT = Path(__file__).resolve().parents[1] / "src" / "edcontrol" / "models" / "weights"
 GRID = (0.01, 0.03, 0.1, 0.3, 1.0)
@@ -34,11 +32,9 @@ def main() -> None:
     ap.add_argument("--orders", type=int, default=3, help="shuffled packings per speaker to train on")
     ap.add_argument("--dry-run", action="store_true", help="print the figures, do not write the weights")
     args = ap.parse_args()
-    encoder = WhisperModel(str(joined_base_model()), device="cpu", compute_type="int8", cpu_threads=2)
+    encoder = load_encoder(threads=2)
     folder = args.data / "ser_de_emodb_2s_22k"
-    audio, y, spk, _ = load_clips(folder)
-    test_x = clip_order(*packed_features(encoder, audio, spk, orders=1, seed=1), len(y))
-    train = packed_features(encoder, audio, spk, orders=args.orders, seed=2)
+    test_x, y, spk, train = emodb_rows(encoder, folder, args.orders)
     results = {c: speakerwise_cv(test_x, y, spk, c, train) for c in GRID}
     best = max(results, key=lambda c: (results[c]["accuracy"], -c))
     model = LogisticRegression(C=best, max_iter=5000, class_weight="balanced").fit(train[0], y[train[1]])

@@ -224,13 +224,7 @@ def eval_asr(data: Path, log: Log, model: str = "base") -> dict[str, Any]:
 def eval_speech_emotion(data: Path, log: Log) -> dict[str, Any]:
     """The shipped model's recipe (C and packings from its weights file) re-fitted without each EmoDB speaker in
     turn and scored on that speaker; the shipped model itself on the English CREMA-D clips when present."""
-    from edcontrol.evaluation.speech_emotion import (
-        clip_order,
-        cross_language,
-        load_clips,
-        packed_features,
-        speakerwise_cv,
-    )
+    from edcontrol.evaluation.speech_emotion import cross_language, emodb_rows, speakerwise_cv
     from edcontrol.models.speech_emotion import SpeechEmotion
 
     folder = data / "ser_de_emodb_2s_22k"
@@ -238,9 +232,8 @@ def eval_speech_emotion(data: Path, log: Log) -> dict[str, Any]:
         raise FileNotFoundError(f"no speech-emotion data set found under {data}")
     model = SpeechEmotion(threads=2)
     c, orders = model.recipe
-    audio, y, spk, _ = load_clips(folder)
-    test_x = clip_order(*packed_features(model.encoder, audio, spk, orders=1, seed=1), len(y))
-    res = speakerwise_cv(test_x, y, spk, c, packed_features(model.encoder, audio, spk, orders=orders, seed=2))
+    test_x, y, spk, train = emodb_rows(model.encoder, folder, orders)
+    res = speakerwise_cv(test_x, y, spk, c, train)
     log("  leave-one-speaker-out confusion matrix (rows = label, columns = prediction):")
     log("  " + " ".join(f"{e[:7]:>8}" for e in ("", *res["labels"])))
     for e, row in zip(res["labels"], res["confusion_matrix"], strict=True):

@@ -47,6 +47,17 @@ def packed_features(
     return np.concatenate(rows), np.concatenate(index)
 
 
+def emodb_rows(
+    encoder: Any, folder: Path, orders: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray]]:
+    """The EmoDB protocol the training script chooses by and `eval speech-emotion` reports: every clip scored
+    from one packing (seed 1), trained on ``orders`` other packings (seed 2). Returns the scored rows in clip
+    order, labels, speakers and the training rows with their clip index."""
+    audio, y, spk, _ = load_clips(folder)
+    test_x = clip_order(*packed_features(encoder, audio, spk, orders=1, seed=1), len(y))
+    return test_x, y, spk, packed_features(encoder, audio, spk, orders=orders, seed=2)
+
+
 def speakerwise_cv(
     x: np.ndarray, y: np.ndarray, spk: np.ndarray, c: float, train_rows: np.ndarray | None = None
 ) -> dict[str, Any]:

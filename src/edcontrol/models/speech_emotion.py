@@ -84,6 +84,14 @@ def _log_mel(encoder: WhisperModel, window: np.ndarray) -> np.ndarray:
     return np.pad(feats, ((0, 0), (0, FRAMES - feats.shape[1]))).astype(np.float32)
 
 
+def load_encoder(threads: int) -> WhisperModel:
+    """The packaged Whisper base (the ASR's model) for its encoder alone: the model and its training script
+    load it the same way."""
+    from edcontrol.models.transcriber import joined_base_model
+
+    return WhisperModel(str(joined_base_model()), device="cpu", compute_type="int8", cpu_threads=threads)
+
+
 def speaker_normalise(features: np.ndarray) -> np.ndarray:
     """z-score each feature across one speaker's segments (rows)."""
     mu = features.mean(axis=0, keepdims=True)
@@ -104,11 +112,7 @@ class SpeechEmotion:
     min_segments = 3
 
     def __init__(self, encoder: WhisperModel | None = None, threads: int = 1) -> None:
-        if encoder is None:
-            from edcontrol.models.transcriber import joined_base_model
-
-            encoder = WhisperModel(str(joined_base_model()), device="cpu", compute_type="int8", cpu_threads=threads)
-        self._encoder = encoder
+        self._encoder = encoder if encoder is not None else load_encoder(threads)
         with np.load(str(resources.files("edcontrol.models") / "weights" / WEIGHTS)) as d:
             self._coef, self._intercept = d["coef"], d["intercept"]
             self.classes = tuple(str(c) for c in d["classes"])
