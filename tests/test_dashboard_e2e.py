@@ -52,7 +52,8 @@ def start_dashboard(data: Path, *extra: str):
         yield url, f"http://127.0.0.1:{api_port}", key
     finally:
         proc.terminate()
-        proc.wait(timeout=30)
+        out, _ = proc.communicate(timeout=30)
+        print(f"--- edcontrol dashboard said (last 6000 characters):\n{(out or '')[-6000:]}")  # shown on failure
 
 
 @pytest.fixture()
@@ -77,12 +78,23 @@ def shoot(driver, name: str) -> Path:
 
 
 def wait_for(driver, xpath: str, timeout: float = 60.0, clickable: bool = True):
+    from selenium.common.exceptions import TimeoutException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as ec
     from selenium.webdriver.support.ui import WebDriverWait
 
     condition = ec.element_to_be_clickable if clickable else ec.presence_of_element_located
-    return WebDriverWait(driver, timeout, poll_frequency=0.5).until(condition((By.XPATH, xpath)))
+    try:
+        return WebDriverWait(driver, timeout, poll_frequency=0.5).until(condition((By.XPATH, xpath)))
+    except TimeoutException:  # say what the page showed instead: a bare timeout cannot be diagnosed from CI
+        found = driver.find_elements(By.XPATH, xpath)
+        state = [(e.is_displayed(), e.is_enabled()) for e in found]
+        shot = shoot(driver, "timeout")
+        text = driver.execute_script("return document.body.innerText")
+        raise AssertionError(
+            f"{xpath} not {'clickable' if clickable else 'present'} after {timeout:.0f} s "
+            f"(matches, displayed/enabled: {state}); screenshot {shot}; the page said:\n{text[-4000:]}"
+        ) from None
 
 
 def button(text: str) -> str:
