@@ -2,7 +2,9 @@
 
 The sample lesson (two people, 960x400, 25 fps, AAC; samples/sample_lesson.mp4) is remuxed back to back
 into longer lessons once (cached). Each (lesson, run) is measured in a fresh process: wall time, x real
-time, peak RSS, seconds per stage (first to last progress call of the stage: the tracks overlap), next to pure
+time, peak RSS, seconds per stage (first to last progress call of the stage: the tracks overlap) and the
+largest resident memory sampled while each stage was the last to report progress (which stage holds the
+memory; exact for the ``_sequential`` runs, where one stage runs at a time), next to pure
 decoding of every frame (the floor). Runs: ``full`` (everything incl. Whisper base ASR, what ``edcontrol
 analyze`` does), ``no_asr``, ``faces`` (the face track only); ``full_sequential`` and ``no_asr_sequential`` run the two
 tracks one after the other (as before they ran side by side). ``--code DIR`` measures another checkout's
@@ -31,11 +33,22 @@ SAMPLE = ROOT / "samples" / "sample_lesson.mp4"
 _CHILD = r"""
 import json, resource, sys, time
 run, path = sys.argv[1], sys.argv[2]
-stages, t0 = {}, time.perf_counter()
+import threading
+stages, rss, latest, t0 = {}, {}, ["start"], time.perf_counter()
+page_mb = resource.getpagesize() / 2**20
 def progress(stage, fraction):
     now = time.perf_counter() - t0
     first, _ = stages.get(stage, (now, now))
     stages[stage] = (first, now)
+    latest[0] = stage
+def sample_rss():  # resident memory 20 times a second, charged to the stage that last reported progress
+    with open("/proc/self/statm") as f:
+        while True:
+            f.seek(0)
+            mb = round(int(f.read().split()[1]) * page_mb)
+            rss[latest[0]] = max(rss.get(latest[0], 0), mb)
+            time.sleep(0.05)
+threading.Thread(target=sample_rss, daemon=True).start()
 if run == "decode":
     from edcontrol.media.frames import decode_only
     extra = {"frames": decode_only(path).decoded}
@@ -52,7 +65,8 @@ else:
 wall = time.perf_counter() - t0
 spans = {s: round(last - first, 1) for s, (first, last) in sorted(stages.items(), key=lambda kv: kv[1][0])}
 peak = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
-print(json.dumps({"wall_s": round(wall, 1), "peak_rss_mb": peak, "stages_s": spans, **extra}))
+rss = {s: rss[s] for s in ("start", *spans) if s in rss}
+print(json.dumps({"wall_s": round(wall, 1), "peak_rss_mb": peak, "stages_s": spans, "stage_rss_mb": rss, **extra}))
 """
 
 
@@ -110,6 +124,8 @@ def main() -> None:
                     f"{row['peak_rss_mb']:>8}  {row.get('stages_s', {})}",
                     flush=True,
                 )
+                if row.get("stage_rss_mb"):
+                    print(f"{'':<14} {'':>5} {'':<7} {'':>8} {'':>7} {'':>8}  RSS MB by stage {row['stage_rss_mb']}")
     print(
         json.dumps(
             {

@@ -33,7 +33,9 @@ def frame_signal(audio: np.ndarray) -> np.ndarray:
     return audio[idx]
 
 
-def prosody(audio: np.ndarray, chunk: int = 8192) -> Prosody:
+def prosody(audio: np.ndarray, chunk: int = 1024) -> Prosody:
+    """Loudness, pitch and voicing per 20 ms frame, ``chunk`` frames at a time: a chunk's FFT arrays (float64)
+    take ~60 KB per frame, so 1024 frames keep them near 50 MB; 8192 needed 500 MB and were slower."""
     lo, hi = int(SAMPLE_RATE / F0_MAX), int(SAMPLE_RATE / F0_MIN)
     window = np.hanning(WIN).astype(np.float32)
     loud, f0, voicing = [], [], []

@@ -34,7 +34,9 @@ STATE = 2 * HOP  # encoder state: 20 ms
 FRAMES = WINDOW // HOP
 GAP = int(0.3 * SAMPLE_RATE)  # silence between packed segments, like a pause between turns
 MAX_SEGMENT = WINDOW - GAP  # longer segments are cut (callers chunk turns into a few seconds)
-BATCH = 4  # windows per encoder call: bounded memory (4 x 1500 x 512 floats)
+BATCH = 2  # windows per encoder call: its attention needs ~70 MB per window per layer
+STATE_DIM = 512  # Whisper base's encoder width
+_SILENCE = np.zeros(GAP, np.float32)
 
 
 @dataclass(frozen=True)
@@ -46,37 +48,54 @@ class _Placed:
     last: int
 
 
-def pack(segments: Sequence[np.ndarray]) -> tuple[list[np.ndarray], list[_Placed]]:
-    """Lay the segments back to back into 30 s windows (order kept), a ``GAP`` of silence after each."""
-    windows: list[list[np.ndarray]] = [[]]
-    used = 0
+def layout(segments: Sequence[np.ndarray]) -> list[_Placed]:
+    """Where each segment goes when laid back to back into 30 s windows (order kept), a ``GAP`` after each."""
     placed: list[_Placed] = []
+    window, used = 0, 0
     for seg in segments:
-        seg = np.asarray(seg, dtype=np.float32)[:MAX_SEGMENT]
-        if used + len(seg) > WINDOW:
-            windows.append([])
-            used = 0
+        n = min(len(seg), MAX_SEGMENT)
+        if used + n > WINDOW:
+            window, used = window + 1, 0
         first = used // STATE
-        last = max(first + 1, (used + len(seg)) // STATE)
-        placed.append(_Placed(len(windows) - 1, first, last))
-        windows[-1] += [seg, np.zeros(GAP, np.float32)]
-        used += len(seg) + GAP
-    audio = [np.concatenate(w)[:WINDOW] if w else np.zeros(0, np.float32) for w in windows]
-    return audio, placed
+        placed.append(_Placed(window, first, max(first + 1, (used + n) // STATE)))
+        used += n + GAP
+    return placed
+
+
+def _window(segments: Sequence[np.ndarray], members: list[int]) -> np.ndarray:
+    parts = [p for i in members for p in (np.asarray(segments[i], dtype=np.float32)[:MAX_SEGMENT], _SILENCE)]
+    return np.concatenate(parts)[:WINDOW] if parts else np.zeros(0, np.float32)
+
+
+def pack(segments: Sequence[np.ndarray]) -> tuple[list[np.ndarray], list[_Placed]]:
+    """Every window's audio and where each segment sits in it."""
+    placed = layout(segments)
+    return [_window(segments, m) for m in _members(placed)], placed
+
+
+def _members(placed: list[_Placed]) -> list[list[int]]:
+    members: list[list[int]] = [[] for _ in range(placed[-1].window + 1 if placed else 1)]
+    for i, p in enumerate(placed):
+        members[p.window].append(i)
+    return members
 
 
 def pooled_states(encoder: WhisperModel, segments: Sequence[np.ndarray]) -> np.ndarray:
     """Mean and deviation of the encoder states over each packed segment: (n segments, 1024). Shared by the
-    model and its training script, so both see segments in the same context."""
-    windows, placed = pack(segments)
-    states: list[np.ndarray] = []
-    for i in range(0, len(windows), BATCH):
-        batch = np.stack([_log_mel(encoder, w) for w in windows[i : i + BATCH]])
-        states += list(np.asarray(encoder.encode(batch)))
-    rows = [
-        np.concatenate([s.mean(axis=0), s.std(axis=0)]) for s in (states[p.window][p.first : p.last] for p in placed)
-    ]
-    return np.stack(rows).astype(np.float64) if rows else np.zeros((0, 1024))
+    model and its training script, so both see segments in the same context. Windows are built, encoded and
+    pooled ``BATCH`` at a time: an hour of one speaker's talk is ~120 windows of 3 MB of states each, which
+    held together would grow with the lesson."""
+    placed = layout(segments)
+    members = _members(placed)
+    rows = np.zeros((len(segments), 2 * STATE_DIM))
+    for i in range(0, len(members) if placed else 0, BATCH):
+        group = members[i : i + BATCH]
+        states = np.asarray(encoder.encode(np.stack([_log_mel(encoder, _window(segments, m)) for m in group])))
+        for window_states, m in zip(states, group, strict=True):
+            for k in m:
+                s = window_states[placed[k].first : placed[k].last]
+                rows[k] = np.concatenate([s.mean(axis=0), s.std(axis=0)])
+    return rows
 
 
 def _log_mel(encoder: WhisperModel, window: np.ndarray) -> np.ndarray:
