@@ -1,5 +1,6 @@
 """Speech recognition in blocks: a lesson is transcribed block by block (memory flat in lesson length), the
-blocks cut in pauses, and the words come out as one transcript on the lesson's own clock."""
+blocks cut in pauses, and the words come out as one transcript on the lesson's own clock; a segment the
+batched decoder got stuck on is decoded again in place."""
 
 from __future__ import annotations
 
@@ -31,10 +32,14 @@ def test_blocks_cover_the_audio_and_cut_in_the_quiet():
     assert blocks(audio[: 10 * SAMPLE_RATE]) == [(0, 10 * SAMPLE_RATE)]  # short lessons: one call, as before
 
 
+@pytest.fixture(scope="module")
+def asr() -> Transcriber:
+    return Transcriber("base", threads=2)
+
+
 @pytest.mark.slow
-def test_blockwise_words_match_one_call_on_the_lesson_clock():
+def test_blockwise_words_match_one_call_on_the_lesson_clock(asr):
     audio = read_audio(SAMPLE)
-    asr = Transcriber("base", threads=2)
     whole = asr.transcribe(audio)
     seen: list[float] = []
     parts = asr.transcribe(audio, progress=seen.append, block_s=20.0)
@@ -49,3 +54,18 @@ def test_blockwise_words_match_one_call_on_the_lesson_clock():
     starts = [w.start for w in parts.words]
     assert starts == sorted(starts) and starts[-1] > 45.0
     assert seen == sorted(seen) and seen[-1] > 0.9
+
+
+@pytest.mark.slow
+def test_a_looping_segment_is_decoded_again_in_place(asr):
+    """The batched decoder's segment, decoded again by the sequential one (as one that failed the
+    compression-ratio check would be): the same words, at the same times of the block."""
+    audio = read_audio(SAMPLE)
+    segments, _ = asr._batched.transcribe(audio, language="en", word_timestamps=True, vad_filter=True, beam_size=1)
+    seg = next(s for s in segments if s.start > 20.0)
+    again = asr._redecode(audio, seg, "en")
+    before = [w.word.strip(".,!? ").lower() for w in seg.words]
+    after = [w.word.strip(".,!? ").lower() for w in again]
+    assert difflib.SequenceMatcher(a=before, b=after).ratio() >= 0.8, (before, after)
+    assert seg.start - 0.5 <= again[0].start and again[-1].end <= seg.end + 0.5
+    assert abs(again[0].start - seg.words[0].start) < 1.0

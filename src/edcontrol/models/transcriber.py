@@ -12,23 +12,28 @@ import hashlib
 import os
 import shutil
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
 
 import numpy as np
 from faster_whisper import BatchedInferencePipeline, WhisperModel
+from faster_whisper.transcribe import Segment
 
 SAMPLE_RATE = 16_000
 # Audio handed to faster-whisper per call. A call holds its block's mel features, a padded copy of the block
 # and its own VAD's activations at once, so one call over a whole lesson grows with the lesson (hundreds of MB
 # an hour); 2-minute blocks keep that flat and cost no speed. Blocks end at the quietest 0.2 s of their last
 # CUT_SEARCH_S (a pause, not a word). BATCH 30 s chunks are encoded at once: the encoder's attention takes
-# ~70 MB per chunk per layer, so 8 at once (faster-whisper's usual) needs ~400 MB more than 4, for ~3% speed.
+# ~70 MB per chunk per layer, so 2 at once peaks ~230 MB below 4 (measured on the 10-minute lesson), for
+# ~10% more ASR time.
 BLOCK_S = 120.0
 CUT_SEARCH_S = 20.0
 _CUT_FRAME = 3200
-BATCH = 4
+BATCH = 2
+# Batched decoding has no temperature fallback, so a chunk can come back as one word repeated for seconds;
+# above Whisper's own compression-ratio threshold such a segment is decoded again (see _redecode).
+REPEAT_RATIO = 2.4
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,9 +130,12 @@ class Transcriber:
                 audio[a:b], language=language, word_timestamps=True, vad_filter=True, beam_size=1, batch_size=BATCH
             )
             for seg in segments:
+                found = seg.words or []
+                if seg.compression_ratio > REPEAT_RATIO:  # a decode stuck in a loop ("1, 1, 1, ..."): again,
+                    found = self._redecode(audio[a:b], seg, info.language)  # with the fallback batching lacks
                 words += [
                     Word(offset + float(w.start), offset + float(w.end), w.word.strip(), float(w.probability))
-                    for w in (seg.words or [])
+                    for w in found
                     if w.word.strip()
                 ]
                 if progress is not None:
@@ -138,6 +146,20 @@ class Transcriber:
                 language, chosen_heard = heard[0], heard
         lang, probability = chosen_heard or first or (language or "", 0.0)
         return Transcript(lang, probability, words)
+
+    def _redecode(self, audio: np.ndarray, seg: Segment, language: str) -> list:
+        """One segment's audio through the sequential decoder, which retries at higher temperatures when a
+        decode fails Whisper's own compression-ratio check; its words on the block's clock."""
+        a, b = int(seg.start * SAMPLE_RATE), int(np.ceil(seg.end * SAMPLE_RATE))
+        again, _ = self._model.transcribe(
+            audio[a:b], language=language, word_timestamps=True, beam_size=1, condition_on_previous_text=False
+        )
+        return [
+            replace(w, start=seg.start + w.start, end=seg.start + w.end)
+            for s in again
+            if s.compression_ratio <= REPEAT_RATIO
+            for w in (s.words or [])
+        ]
 
 
 def blocks(audio: np.ndarray, block_s: float = BLOCK_S, search_s: float = CUT_SEARCH_S) -> list[tuple[int, int]]:

@@ -12,7 +12,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.cluster import KMeans
 
 from edcontrol.features.mel import SAMPLE_RATE
 from edcontrol.models.speaker_embedding import SpeakerEmbedding
@@ -87,6 +86,9 @@ def spectral_labels(emb: np.ndarray, cfg: DiarizationConfig, n_speakers: int | N
         return np.zeros(n, int)
     spec = eigvecs[:, :k]
     spec = spec / np.maximum(np.linalg.norm(spec, axis=1, keepdims=True), 1e-9)
+    from sklearn.cluster import KMeans  # here, not at the top: importing scikit-learn costs ~120 MB of RSS in
+    # every worker, and only this fallback diarizer needs it
+
     return KMeans(n_clusters=k, n_init=10, random_state=0).fit_predict(spec)
 
 
