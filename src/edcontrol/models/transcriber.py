@@ -119,20 +119,20 @@ class Transcriber:
         language; a silent block does not guess)."""
         if self.model_name == "tiny.en":
             language = "en"
-        audio = np.ascontiguousarray(audio, dtype=np.float32)
         duration = max(len(audio) / SAMPLE_RATE, 1e-6)
         words: list[Word] = []
         first: tuple[str, float] | None = None  # (language, probability) as the first block heard it ...
         chosen_heard: tuple[str, float] | None = None  # ... and as the block that fixed it
         for a, b in blocks(audio, block_s):
             offset, before = a / SAMPLE_RATE, len(words)
+            block = np.ascontiguousarray(audio[a:b], dtype=np.float32)
             segments, info = self._batched.transcribe(
-                audio[a:b], language=language, word_timestamps=True, vad_filter=True, beam_size=1, batch_size=BATCH
+                block, language=language, word_timestamps=True, vad_filter=True, beam_size=1, batch_size=BATCH
             )
             for seg in segments:
                 found = seg.words or []
                 if seg.compression_ratio > REPEAT_RATIO:  # a decode stuck in a loop ("1, 1, 1, ..."): again,
-                    found = self._redecode(audio[a:b], seg, info.language)  # with the fallback batching lacks
+                    found = self._redecode(block, seg, info.language)  # with the fallback batching lacks
                 words += [
                     Word(offset + float(w.start), offset + float(w.end), w.word.strip(), float(w.probability))
                     for w in found

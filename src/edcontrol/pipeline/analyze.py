@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from edcontrol import __version__
-from edcontrol.media.audio import read_audio
+from edcontrol.media.audio import spool_audio
 from edcontrol.media.frames import DecodeStats
 from edcontrol.media.probe import MediaInfo, probe
 from edcontrol.pipeline.audio_track import AudioTrackConfig, AudioTrackResult, analyze_audio
@@ -105,11 +105,13 @@ def hear(path: Path, info: MediaInfo, config: AudioTrackConfig | None, progress:
         return _Heard(None, [rs.ReportWarning(code="no_audio", message="The recording has no audio track.")])
     if config is None:
         return _Heard(None, [])
-    audio = read_audio(path)
-    if len(audio) == 0:
-        return _Heard(None, [rs.ReportWarning(code="empty_audio", message="The audio track holds no decodable sound.")])
-    result = analyze_audio(audio, config, progress)
-    return _Heard(result, list(result.warnings), len(audio) / 16_000)
+    with spool_audio(path) as audio:  # on disk, read by blocks: memory flat in lesson length
+        if len(audio) == 0:
+            return _Heard(
+                None, [rs.ReportWarning(code="empty_audio", message="The audio track holds no decodable sound.")]
+            )
+        result = analyze_audio(audio, config, progress)
+        return _Heard(result, list(result.warnings), len(audio) / 16_000)
 
 
 def _source(info: MediaInfo, stats: DecodeStats, duration: float) -> rs.SourceInfo:

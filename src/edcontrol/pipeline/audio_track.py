@@ -15,6 +15,7 @@ import numpy as np
 from intervaltree import IntervalTree
 
 from edcontrol.features.prosody import Prosody, prosody
+from edcontrol.media.audio import Samples, samples
 from edcontrol.models.speech_emotion import EMOTIONS as SPEECH_EMOTIONS
 from edcontrol.models.speech_emotion import SpeechEmotion
 from edcontrol.models.text_tone import TextTone
@@ -121,7 +122,7 @@ def _speaker_series(pros: Prosody, turns: list[Turn], speaker: int, n_sec: int) 
 
 
 def _speech_emotion(
-    audio: np.ndarray, turns: list[Turn], speaker: int, n_sec: int, model: SpeechEmotion, chunk_s: float
+    audio: Samples, turns: list[Turn], speaker: int, n_sec: int, model: SpeechEmotion, chunk_s: float
 ) -> dict[str, np.ndarray] | None:
     """Emotion probabilities per second for one speaker, from chunks of their turns."""
     spans = []
@@ -135,7 +136,7 @@ def _speech_emotion(
                 b = t.end
             spans.append((a, b))
             a = b
-    probs = model.predict_speaker([audio[int(a * SAMPLE_RATE) : int(b * SAMPLE_RATE)] for a, b in spans])
+    probs = model.predict_speaker([samples(audio, int(a * SAMPLE_RATE), int(b * SAMPLE_RATE)) for a, b in spans])
     if probs is None:
         return None
     out = {e: np.full(n_sec, np.nan) for e in SPEECH_EMOTIONS}
@@ -164,7 +165,7 @@ def _excerpt(words: list[tuple[Word, int | None]], start: float, end: float, pad
 class _Heard:
     """What the audio track has established before the per-speaker reading: speech, turns, words."""
 
-    audio: np.ndarray
+    audio: Samples
     duration: float
     n_sec: int
     segments: list
@@ -175,7 +176,7 @@ class _Heard:
 
 
 def analyze_audio(
-    audio: np.ndarray,
+    audio: Samples,
     config: AudioTrackConfig | None = None,
     progress: Progress | None = None,
     models: dict[str, object] | None = None,
@@ -234,10 +235,13 @@ def _speaker_models(models: dict[str, object], config: AudioTrackConfig) -> Spea
     return models[key]  # type: ignore[return-value]
 
 
-def _input_warnings(audio: np.ndarray, segments: list) -> list[rs.ReportWarning]:
+_SCAN = 60 * SAMPLE_RATE  # samples scanned at a time for clipping
+
+
+def _input_warnings(audio: Samples, segments: list) -> list[rs.ReportWarning]:
     warnings: list[rs.ReportWarning] = []
-    peak = float(np.abs(audio).max()) if len(audio) else 0.0
-    if peak >= 0.999 and np.mean(np.abs(audio) >= 0.999) > 0.001:
+    clipped = sum(int((np.abs(audio[a : a + _SCAN]) >= 0.999).sum()) for a in range(0, len(audio), _SCAN))
+    if clipped > 0.001 * max(1, len(audio)):
         warnings.append(
             rs.ReportWarning(
                 code="clipped_audio",
@@ -250,7 +254,7 @@ def _input_warnings(audio: np.ndarray, segments: list) -> list[rs.ReportWarning]
 
 
 def _diarize(
-    audio: np.ndarray, segments: list, speakers: SpeakerModels, config: AudioTrackConfig, progress: Progress
+    audio: Samples, segments: list, speakers: SpeakerModels, config: AudioTrackConfig, progress: Progress
 ) -> Diarization:
     if not segments:
         return empty_diarization()
@@ -260,7 +264,7 @@ def _diarize(
 
 
 def _transcribe(
-    audio: np.ndarray, segments: list, models: dict[str, object], config: AudioTrackConfig, progress: Progress
+    audio: Samples, segments: list, models: dict[str, object], config: AudioTrackConfig, progress: Progress
 ) -> Transcript | None:
     if not (config.asr_model and segments):
         return None
