@@ -20,6 +20,8 @@ import numpy as np
 from faster_whisper import BatchedInferencePipeline, WhisperModel
 from faster_whisper.transcribe import Segment
 
+from edcontrol.media.audio import Samples
+
 SAMPLE_RATE = 16_000
 # Audio handed to faster-whisper per call. A call holds its block's mel features, a padded copy of the block
 # and its own VAD's activations at once, so one call over a whole lesson grows with the lesson (hundreds of MB
@@ -109,7 +111,7 @@ class Transcriber:
 
     def transcribe(
         self,
-        audio: np.ndarray,
+        audio: Samples,
         language: str | None = None,
         progress: Callable[[float], None] | None = None,
         block_s: float = BLOCK_S,
@@ -121,8 +123,7 @@ class Transcriber:
             language = "en"
         duration = max(len(audio) / SAMPLE_RATE, 1e-6)
         words: list[Word] = []
-        first: tuple[str, float] | None = None  # (language, probability) as the first block heard it ...
-        chosen_heard: tuple[str, float] | None = None  # ... and as the block that fixed it
+        heard_as: tuple[str, float] | None = None  # (language, probability): the first block's, or the fixing one's
         for a, b in blocks(audio, block_s):
             offset, before = a / SAMPLE_RATE, len(words)
             block = np.ascontiguousarray(audio[a:b], dtype=np.float32)
@@ -141,11 +142,10 @@ class Transcriber:
                 if progress is not None:
                     progress(min(1.0, (offset + float(seg.end)) / duration))
             heard = (info.language, float(info.language_probability))
-            first = first or heard
             if language is None and heard[1] >= 0.5 and len(words) > before:  # silence is "en" at 0.59
-                language, chosen_heard = heard[0], heard
-        lang, probability = chosen_heard or first or (language or "", 0.0)
-        return Transcript(lang, probability, words)
+                language, heard_as = heard[0], heard  # fixed: later blocks are decoded in it
+            heard_as = heard_as or heard
+        return Transcript(*(heard_as or (language or "", 0.0)), words)
 
     def _redecode(self, audio: np.ndarray, seg: Segment, language: str) -> list:
         """One segment's audio through the sequential decoder, which retries at higher temperatures when a
@@ -162,7 +162,7 @@ class Transcriber:
         ]
 
 
-def blocks(audio: np.ndarray, block_s: float = BLOCK_S, search_s: float = CUT_SEARCH_S) -> list[tuple[int, int]]:
+def blocks(audio: Samples, block_s: float = BLOCK_S, search_s: float = CUT_SEARCH_S) -> list[tuple[int, int]]:
     """Sample ranges of at most ``block_s`` covering ``audio``, each cut in the quietest 0.2 s of its last
     ``search_s`` (a pause between words, not the middle of one)."""
     size, search = int(block_s * SAMPLE_RATE), int(min(search_s, block_s / 2) * SAMPLE_RATE)
