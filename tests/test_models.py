@@ -12,7 +12,7 @@ from conftest import EVAL
 from edcontrol.models.face_detector import FaceDetector
 from edcontrol.models.face_expression import FaceExpression, aligned_crop
 from edcontrol.models.face_identity import SAME_PERSON_DISTANCE, FaceIdentity
-from edcontrol.models.face_mesh import FaceMesh
+from edcontrol.models.face_mesh import SHAPE_FEATURES, FaceMesh
 from edcontrol.models.types import EXPRESSIONS, Box
 
 
@@ -63,6 +63,32 @@ def test_mesh_pose_follows_a_mirrored_head(detector, grid_clip):
     assert a.yaw == pytest.approx(-b.yaw, abs=3.0)
     assert 0.15 < a.eye_open < 0.6
     assert a.left_eye[0] < a.right_eye[0]
+    # the expression geometry is left/right averaged and eye-normalised: a mirrored face has the same shape
+    assert a.shape is not None and b.shape is not None and len(a.shape) == len(SHAPE_FEATURES)
+    assert np.allclose(a.shape, b.shape, atol=0.03)
+
+
+def test_mesh_shape_measures_raised_brows_and_open_mouth(detector):
+    """One actor's surprised clip against his neutral one: brows higher, lids wider apart on the same face."""
+    from edcontrol.media.frames import iter_frames
+
+    clips = EVAL / "fer_av_mead_episodes_dev" / "clips"
+    mesh = FaceMesh()
+
+    def median_shape(name: str) -> dict[str, float]:
+        shapes = []
+        for frame in iter_frames(clips / name, fps=5.0):
+            d = detector.detect([frame.image])[0][0]
+            geo = mesh.fit(frame.image, [d.box], [(tuple(d.keypoints[0]), tuple(d.keypoints[1]))])[0]
+            assert geo is not None and geo.shape is not None
+            shapes.append(geo.shape)
+        return dict(zip(SHAPE_FEATURES, np.median(shapes, axis=0), strict=True))
+
+    neutral = median_shape("M030_front_neutral_level1_001_dreamtalk.mp4")
+    surprised = median_shape("M030_front_surprised_level3_001_dreamtalk.mp4")
+    assert surprised["inner_brow_height"] > neutral["inner_brow_height"] + 0.03
+    assert surprised["outer_brow_height"] > neutral["outer_brow_height"] + 0.03
+    assert surprised["eye_aperture"] > neutral["eye_aperture"]
 
 
 def test_mesh_rejects_a_box_without_a_face():
@@ -79,6 +105,11 @@ def test_expression_probabilities_and_flip_invariance(detector, grid_clip):
     assert p.shape == (2, len(EXPRESSIONS))
     assert np.allclose(p.sum(axis=1), 1.0, atol=1e-4)
     assert np.allclose(p[0], p[1], atol=1e-4)  # the model averages each face with its mirror image
+    # with the mesh's geometry (the same for a face and its mirror image) the reading is still a distribution
+    geo = FaceMesh().fit(frame, [d.box], [(tuple(d.keypoints[0]), tuple(d.keypoints[1]))])[0]
+    assert geo is not None
+    with_shape = model.predict([face], [geo.shape])
+    assert np.allclose(with_shape.sum(axis=1), 1.0, atol=1e-4) and not np.allclose(with_shape, p[:1], atol=1e-3)
 
 
 def test_expression_separates_labelled_happy_and_angry_faces():

@@ -9,18 +9,21 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import cv2
 import numpy as np
 
-from edcontrol.evaluation.fer_features import CropAligner
+from edcontrol.evaluation.fer_features import CropAligner, predict_images
 from edcontrol.evaluation.layout import video_label_rows
 from edcontrol.media.frames import iter_frames
 from edcontrol.models.face_detector import FaceDetector
 from edcontrol.models.face_expression import FaceExpression
 from edcontrol.models.types import EXPRESSIONS, Box
+from edcontrol.pipeline.config import FaceTrackConfig
+from edcontrol.pipeline.talking_face import speech_aware, talking_weight
 
 Log = Callable[[str], None]
 
@@ -120,8 +123,7 @@ def _confusion_figures(y: np.ndarray, pred: np.ndarray, log: Log) -> dict[str, A
 def eval_expression(folder: Path, aligner: CropAligner, expr: FaceExpression, log: Log) -> dict[str, Any]:
     rows = list(csv.DictReader((folder / "labels.csv").open()))
     scored = [r for r in rows if r["label"] in EXPRESSIONS]
-    faces = [aligner(_read_rgb(folder / r["image"])) for r in scored]
-    probs = np.concatenate([expr.predict(faces[i : i + 32]) for i in range(0, len(faces), 32)])
+    probs = predict_images([_read_rgb(folder / r["image"]) for r in scored], aligner, expr)
     y = np.array([EXPRESSIONS.index(r["label"]) for r in scored])
     return {
         "data": str(folder),
@@ -131,37 +133,97 @@ def eval_expression(folder: Path, aligner: CropAligner, expr: FaceExpression, lo
     }
 
 
+@dataclass
+class _ClipFrames:
+    """One labelled clip's scored frames: expression probabilities and the mesh's mouth and brow measures."""
+
+    file: str
+    label: str
+    person: str
+    probs: np.ndarray
+    mouth: np.ndarray
+    brow: np.ndarray
+
+
+def _read_clip(
+    folder: Path, row: dict[str, str], aligner: CropAligner, expr: FaceExpression, fps: float, margin: float
+) -> _ClipFrames | None:
+    frames = list(iter_frames(folder / row["file"], fps=fps))
+    if not frames:
+        return None
+    t0, t1 = frames[0].t, frames[-1].t
+    inside = [f.image for f in frames if t0 + margin * (t1 - t0) <= f.t <= t1 - margin * (t1 - t0)]
+    measured = [aligner.measure(im) for im in inside or [frames[len(frames) // 2].image]]
+    crops = [crop for crop, _ in measured]
+    geos = [geo for _, geo in measured]
+    nan = float("nan")
+    return _ClipFrames(
+        file=row["file"],
+        label=row["label"],
+        person=row.get("actor") or row["file"],  # no actor column: each clip is its own person
+        probs=expr.predict(crops, [g.shape if g else None for g in geos]),
+        mouth=np.array([g.mouth_open if g else nan for g in geos]),
+        brow=np.array([g.brow_height if g else nan for g in geos]),
+    )
+
+
+def _speech_aware_probs(clips: list[_ClipFrames], fps: float, config: FaceTrackConfig) -> list[np.ndarray]:
+    """Each clip's frames as the face track reads them (``talking_face.speech_aware``): lip motion is the mean
+    change of mouth opening between frames one face-track sample apart, the brow raise is against the
+    person's median brow over all their clips (a lesson's person baseline)."""
+    step = max(1, round(fps / config.sample_fps))
+    rest = {}
+    for person in {c.person for c in clips}:
+        brows = np.concatenate([c.brow for c in clips if c.person == person])
+        rest[person] = float(np.nanmedian(brows)) if np.isfinite(brows).any() else float("nan")
+    out = []
+    for c in clips:
+        lips = np.nanmean(np.abs(c.mouth[step:] - c.mouth[:-step])) if len(c.mouth) > step else 0.0
+        talk = np.full(len(c.probs), talking_weight(np.array([lips]), config)[0])
+        raised = None
+        if np.isfinite(rest[c.person]):
+            change = (np.nan_to_num(c.brow, nan=rest[c.person]) - rest[c.person]) / max(rest[c.person], 1e-9)
+            raised = np.clip(change / config.brow_raise_full, 0.0, 1.0)
+        out.append(speech_aware(c.probs, talk, raised, config))
+    return out
+
+
 def eval_clip_expression(
     folder: Path, aligner: CropAligner, expr: FaceExpression, log: Log, fps: float = 5.0, margin: float = 0.15
 ) -> dict[str, Any]:
-    """Expression on labelled video clips (labels.csv: file, label): frames sampled at ``fps`` inside each
-    clip (the first and last ``margin`` of it left out: onsets and offsets are not the label), every frame
-    scored against its clip's label; also the clip's majority vote."""
-    y, pred, clips = [], [], {}
-    for r in csv.DictReader((folder / "labels.csv").open()):
-        if r["label"] not in EXPRESSIONS:
-            continue
-        frames = [f for f in iter_frames(folder / r["file"], fps=fps)]
-        if not frames:
-            continue
-        t0, t1 = frames[0].t, frames[-1].t
-        inside = [f.image for f in frames if t0 + margin * (t1 - t0) <= f.t <= t1 - margin * (t1 - t0)]
-        got = expr.predict([aligner(im) for im in inside or [frames[len(frames) // 2].image]]).argmax(axis=1)
-        label = EXPRESSIONS.index(r["label"])
-        y += [label] * len(got)
+    """Expression on labelled video clips (labels.csv: file, label[, actor]): frames sampled at ``fps`` inside
+    each clip (the first and last ``margin`` of it left out: onsets and offsets are not the label), every
+    frame scored against its clip's label, read two ways: by the nets alone, and speech-aware as the face
+    track reads a person (a talking mouth is not surprise unless the brows rise above the person's usual,
+    the person's usual taken over all clips of the same actor); also each clip's majority vote."""
+    config = FaceTrackConfig()
+    rows = [r for r in csv.DictReader((folder / "labels.csv").open()) if r["label"] in EXPRESSIONS]
+    clips = [c for r in rows if (c := _read_clip(folder, r, aligner, expr, fps, margin)) is not None]
+    aware = _speech_aware_probs(clips, fps, config)
+    y, pred, pred_aware, per_clip = [], [], [], {}
+    for c, probs in zip(clips, aware, strict=True):
+        got, got_aware = c.probs.argmax(axis=1), probs.argmax(axis=1)
+        y += [EXPRESSIONS.index(c.label)] * len(got)
         pred += list(got)
+        pred_aware += list(got_aware)
         vote = EXPRESSIONS[int(np.bincount(got, minlength=len(EXPRESSIONS)).argmax())]
-        clips[r["file"]] = {"label": r["label"], "frames": len(got), "majority": vote}
-        log(f"  {r['file']}: {r['label']} -> majority {vote} over {len(got)} frames")
+        vote_aware = EXPRESSIONS[int(np.bincount(got_aware, minlength=len(EXPRESSIONS)).argmax())]
+        per_clip[c.file] = {"label": c.label, "frames": len(got), "majority": vote, "majority_speech_aware": vote_aware}
+        log(f"  {c.file}: {c.label} -> majority {vote} (nets), {vote_aware} (speech-aware) over {len(got)} frames")
+    log("  nets alone:")
+    nets = _confusion_figures(np.array(y, int), np.array(pred, int), log)
+    log("  speech-aware, person-relative brows:")
+    speech = _confusion_figures(np.array(y, int), np.array(pred_aware, int), log)
     return {
         "data": str(folder),
-        "clips": len(clips),
+        "clips": len(per_clip),
         "frames_scored": len(y),
-        "clip_majority_accuracy": round(float(np.mean([c["majority"] == c["label"] for c in clips.values()])), 4)
-        if clips
+        "clip_majority_accuracy": round(float(np.mean([c["majority"] == c["label"] for c in per_clip.values()])), 4)
+        if per_clip
         else 0.0,
-        **_confusion_figures(np.array(y, int), np.array(pred, int), log),
-        "per_clip": clips,
+        **nets,
+        "speech_aware": speech,
+        "per_clip": per_clip,
     }
 
 

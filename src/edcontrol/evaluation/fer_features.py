@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 
 from edcontrol.models.face_detector import FaceDetector
-from edcontrol.models.face_expression import FaceExpression, aligned_crop
+from edcontrol.models.face_expression import FaceExpression, Shape, aligned_crop
 from edcontrol.models.face_mesh import ROI_SCALE, FaceMesh
-from edcontrol.models.types import Box
+from edcontrol.models.types import EXPRESSIONS, Box, FaceGeometry
 
 
 class CropAligner:
@@ -19,6 +19,15 @@ class CropAligner:
         self.mesh = FaceMesh(min_presence=0.3)
 
     def __call__(self, image: np.ndarray) -> np.ndarray:
+        return self.align(image)[0]
+
+    def align(self, image: np.ndarray) -> tuple[np.ndarray, Shape]:
+        """The aligned crop and the mesh's expression geometry (None when the mesh does not fit)."""
+        crop, geo = self.measure(image)
+        return crop, geo.shape if geo is not None else None
+
+    def measure(self, image: np.ndarray) -> tuple[np.ndarray, FaceGeometry | None]:
+        """The aligned crop and everything the mesh says of the face (None when it does not fit)."""
         h, w = image.shape[:2]
         dets = self.detector.detect([image])[0]
         if dets:
@@ -29,14 +38,24 @@ class CropAligner:
             box, eyes = Box((w - side) / 2, (h - side) / 2, side, side), None
         geo = self.mesh.fit(image, [box], [eyes])[0]
         if geo is not None:
-            return aligned_crop(image, geo.left_eye, geo.right_eye)
+            return aligned_crop(image, geo.left_eye, geo.right_eye), geo
         if eyes is not None:
-            return aligned_crop(image, eyes[0], eyes[1])
-        return aligned_crop(image, (w * 0.32, h * 0.4), (w * 0.68, h * 0.4))
+            return aligned_crop(image, eyes[0], eyes[1]), None
+        return aligned_crop(image, (w * 0.32, h * 0.4), (w * 0.68, h * 0.4)), None
 
 
 def face_features(images: list[np.ndarray], aligner: CropAligner, expr: FaceExpression) -> np.ndarray:
     """Head input features for each image (see ``FaceExpression.features``)."""
-    faces = [aligner(im) for im in images]
-    out = [expr.features(faces[i : i + 32])[0] for i in range(0, len(faces), 32)]
-    return np.concatenate(out) if out else np.zeros((0, 270), np.float32)
+    faces, shapes = zip(*(aligner.align(im) for im in images), strict=True) if images else ((), ())
+    out = [expr.features(list(faces[i : i + 32]), list(shapes[i : i + 32]))[0] for i in range(0, len(faces), 32)]
+    return np.concatenate(out) if out else expr.features([])[0]
+
+
+def predict_images(images: list[np.ndarray], aligner: CropAligner, expr: FaceExpression) -> np.ndarray:
+    """Expression probabilities of dataset images, each aligned and measured by its mesh as in a lesson."""
+    if not images:
+        return np.zeros((0, len(EXPRESSIONS)), np.float32)
+    faces, shapes = zip(*(aligner.align(im) for im in images), strict=True)
+    return np.concatenate(
+        [expr.predict(list(faces[i : i + 32]), list(shapes[i : i + 32])) for i in range(0, len(faces), 32)]
+    )

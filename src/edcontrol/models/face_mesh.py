@@ -81,6 +81,71 @@ class FaceMesh:
         return replace(geometry, extent=Box(float(x0), float(y0), float(x1 - x0), float(y1 - y0)), presence=presence)
 
 
+# Expression geometry: (name, how it is measured) on eye-normalised points (eyes level at y = 0, 1 apart, y down).
+SHAPE_FEATURES: tuple[str, ...] = (
+    "inner_brow_height",
+    "mid_brow_height",
+    "outer_brow_height",
+    "inner_brow_gap",
+    "eye_aperture",
+    "mouth_corner_drop",
+    "mouth_width",
+    "inner_lip_gap",
+    "outer_lip_height",
+    "nose_to_upper_lip",
+    "nostril_height",
+    "chin_height",
+    "lower_lid_height",
+    "mouth_corner_height",
+    "lip_thickness",
+    "face_length",
+    "lower_inner_brow_height",
+)
+
+
+def eye_normalised(pts: np.ndarray) -> np.ndarray:
+    """2-D points moved so the eye centres sit at (-0.5, 0) and (0.5, 0): scale, shift and roll removed."""
+    le = pts[list(_EYE_L), :2].mean(axis=0)
+    re = pts[list(_EYE_R), :2].mean(axis=0)
+    a, b = (le, re) if le[0] <= re[0] else (re, le)
+    d = b - a
+    dist = float(np.hypot(d[0], d[1])) + 1e-9
+    c, s = d / dist
+    rot = np.array([[c, s], [-s, c]])  # rotates the eye line onto +x
+    return (pts[:, :2] - (a + b) / 2) @ rot.T / dist
+
+
+def expression_shape(pts: np.ndarray) -> tuple[float, ...]:
+    """The face's expression geometry, ``SHAPE_FEATURES`` order (brow, eye, mouth and nose positions).
+
+    Why: the expression nets see texture in a fixed crop and confuse a bared-teeth anger with a smile;
+    the mesh says where the brows, lids, lips and nose are. Each value is left/right averaged, so a
+    mirrored face gives the same shape.
+    """
+    q = eye_normalised(pts)
+    x, y = q[:, 0], q[:, 1]
+    values = (
+        -(y[107] + y[336]) / 2,
+        -(y[105] + y[334]) / 2,
+        -(y[70] + y[300]) / 2,
+        abs(x[336] - x[107]),
+        (y[145] - y[159] + y[374] - y[386]) / 2,
+        (y[61] + y[291]) / 2 - (y[0] + y[17]) / 2,
+        abs(x[291] - x[61]),
+        y[14] - y[13],
+        y[17] - y[0],
+        y[0] - y[2],
+        (y[98] + y[327]) / 2,
+        y[152],
+        (y[145] + y[374]) / 2,
+        (y[61] + y[291]) / 2,
+        (y[13] - y[0]) + (y[17] - y[14]),
+        y[152] - y[10],
+        -(y[55] + y[285]) / 2,
+    )
+    return tuple(float(v) for v in values)
+
+
 def _dist(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.linalg.norm(a[:2] - b[:2]))
 
@@ -114,4 +179,5 @@ def geometry_from_landmarks(pts: np.ndarray) -> FaceGeometry:
         brow_height=float(brow / eyes_apart),
         left_eye=(float(le[0]), float(le[1])),
         right_eye=(float(re[0]), float(re[1])),
+        shape=expression_shape(pts),
     )

@@ -70,3 +70,4 @@ class FaceGeometry:
     extent: Box | None = None  # bounding box of the mesh points: where the face is now
     presence: float = 1.0  # the landmark model's own "this is a face" probability
     brow_height: float = float("nan")  # brow above the upper eyelid / eye-to-eye distance (raised brows: larger)
+    shape: tuple[float, ...] | None = None  # expression geometry, face_mesh.SHAPE_FEATURES order

@@ -111,7 +111,9 @@ class FrameFaceAnalyzer:
         todo = [o for o in observations if min(o.box.w, o.box.h) >= self.config.min_face_px]
         if not todo or self.expression is None:
             return
-        probs = self.expression.predict([aligned_crop(image, *o.eyes) for o in todo])
+        probs = self.expression.predict(
+            [aligned_crop(image, *o.eyes) for o in todo], [o.geometry.shape if o.geometry else None for o in todo]
+        )
         for o, p in zip(todo, probs, strict=True):
             o.expression = p
 

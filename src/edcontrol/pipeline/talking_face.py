@@ -44,14 +44,23 @@ def discount_talking(series: Series, lips: np.ndarray, config: FaceTrackConfig) 
     talk = talking_weight(lips[:n], config)
     if len(talk) < n:
         talk = np.pad(talk, (0, n - len(talk)))
-    raised = brow_raise(series.brow_height, config)
-    keep = raised if raised is not None else np.zeros(n)
+    return replace(
+        series, expression=speech_aware(series.expression, talk, brow_raise(series.brow_height, config), config)
+    )
+
+
+def speech_aware(
+    expression: np.ndarray, talk: np.ndarray, raised: np.ndarray | None, config: FaceTrackConfig
+) -> np.ndarray:
+    """Rows of 7 probabilities with ``talking_discount x talk x (1 - raised)`` of surprise and fear moved to
+    neutral (``talk`` and ``raised`` 0..1 per row; no brow evidence = nothing kept)."""
+    keep = raised if raised is not None else np.zeros(len(expression))
     moved_share = config.talking_discount * talk * (1.0 - keep)
-    expression = series.expression.copy()
+    out = expression.copy()
     neutral = EXPRESSIONS.index("neutral")
     for name in MOUTH_DRIVEN:
         j = EXPRESSIONS.index(name)
-        moved = np.nan_to_num(expression[:, j]) * moved_share
-        expression[:, j] -= moved
-        expression[:, neutral] += moved
-    return replace(series, expression=expression)
+        moved = np.nan_to_num(out[:, j]) * moved_share
+        out[:, j] -= moved
+        out[:, neutral] += moved
+    return out
