@@ -38,33 +38,44 @@ def aligned_crop(image: np.ndarray, left_eye: tuple[float, float], right_eye: tu
 
 @dataclass(frozen=True)
 class ExpressionHead:
-    """Standardise, then multinomial logistic regression over the head's classes."""
+    """A weighted blend of multinomial logistic regressions, each standardising the inputs its own way.
 
-    mean: np.ndarray
+    Members (stacked along the first axis): one over the nets' outputs alone, one that also reads the
+    mesh geometry; their weights were chosen by cross-validation on the training pool.
+    """
+
+    mean: np.ndarray  # (members, inputs)
     scale: np.ndarray
-    coef: np.ndarray
-    intercept: np.ndarray
+    coef: np.ndarray  # (members, classes, inputs)
+    intercept: np.ndarray  # (members, classes)
+    weights: np.ndarray  # (members,)
     classes: tuple[str, ...]
 
     def predict_proba(self, x: np.ndarray) -> np.ndarray:
         """Class probabilities; a missing input (NaN: a face without its mesh) counts as the training mean."""
-        x = np.where(np.isnan(x), self.mean, x)
-        z = ((x - self.mean) / self.scale) @ self.coef.T + self.intercept
-        z -= z.max(axis=1, keepdims=True)
-        e = np.exp(z)
-        return e / e.sum(axis=1, keepdims=True)
+        out = np.zeros((len(x), len(self.classes)))
+        for mean, scale, coef, intercept, weight in zip(
+            self.mean, self.scale, self.coef, self.intercept, self.weights, strict=True
+        ):
+            z = ((np.where(np.isnan(x), mean, x) - mean) / scale) @ coef.T + intercept
+            z -= z.max(axis=1, keepdims=True)
+            e = np.exp(z)
+            out += weight * e / e.sum(axis=1, keepdims=True)
+        return out
 
     @classmethod
     def load(cls, path: object) -> ExpressionHead:
         with np.load(str(path)) as d:
-            return cls(d["mean"], d["scale"], d["coef"], d["intercept"], tuple(str(c) for c in d["classes"]))
+            return cls(
+                d["mean"], d["scale"], d["coef"], d["intercept"], d["weights"], tuple(str(c) for c in d["classes"])
+            )
 
 
 class FaceExpression:
     """Aligned 160x160 RGB faces in, 7 probabilities (``EXPRESSIONS`` order) out."""
 
     name = "edcontrol-expression-ensemble"
-    version = "1.1 (fer + face-api, flip-averaged, + mesh geometry; head fitted on fer_muxspace_train_pool)"
+    version = "1.1 (fer + face-api flip-averaged; head: nets-only + nets-and-mesh LR fitted on fer_muxspace_train_pool)"
 
     def __init__(self, use_head: bool = True) -> None:
         self.fer = FerExpression()
