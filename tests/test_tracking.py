@@ -86,3 +86,19 @@ def test_expression_is_due_once_per_period_per_track():
         tracker.update(i / 2, o)
         due.append(len(tracker.due_for_expression(i / 2, o)))
     assert due == [2, 0, 2, 0, 2, 0, 2, 0]
+
+
+def test_settled_observations_keep_what_the_timeline_reads_and_drop_the_frames_own_geometry():
+    from edcontrol.models.types import FaceGeometry
+    from edcontrol.pipeline.observations import settle
+
+    geo = FaceGeometry(
+        yaw=5.0, pitch=-3.0, roll=1.0, eye_open=0.3, mouth_open=0.2, left_eye=(140.0, 140.0),
+        right_eye=(180.0, 140.0), extent=Box(100, 90, 120, 140), presence=0.9, brow_height=0.25, shape=(0.1,) * 17,
+    )  # fmt: skip
+    o = obs(0.0, 100)
+    o.geometry = geo
+    settle([o, obs(0.5, 300)])  # one without a mesh is left as it is
+    assert o.geometry.shape is None and o.geometry.extent is None
+    assert (o.geometry.yaw, o.geometry.mouth_open, o.geometry.brow_height, o.geometry.eye_open) == (5.0, 0.2, 0.25, 0.3)
+    assert o.eyes == ((140, 140), (180, 140))

@@ -24,7 +24,7 @@ from edcontrol.models.types import EXPRESSIONS
 from edcontrol.pipeline.config import FaceTrackConfig
 from edcontrol.pipeline.linking import lip_activity
 from edcontrol.pipeline.moments import Moment, baselines, find_moments, find_smiles, intensity_series
-from edcontrol.pipeline.observations import FrameFaceAnalyzer
+from edcontrol.pipeline.observations import FrameFaceAnalyzer, settle
 from edcontrol.pipeline.persons import PersonTracks, group_tracks
 from edcontrol.pipeline.progress import Progress, no_progress
 from edcontrol.pipeline.talking_face import discount_talking
@@ -121,6 +121,7 @@ def _observe(
                 tracker.add_embedding(track, obs, identity.embed([item.image], [obs.box])[0])
                 out.identity_embeddings += 1
             analyzer.classify(item.image, tracker.due_for_expression(item.t, observations))
+            settle(observations)
             sampled.append(item.t)
             progress("faces", min(1.0, item.t / duration) if duration else 0.0)
     finally:
