@@ -23,6 +23,7 @@ from edcontrol.models.face_detector import FaceDetector
 from edcontrol.models.face_expression import FaceExpression
 from edcontrol.models.types import EXPRESSIONS, Box
 from edcontrol.pipeline.config import FaceTrackConfig
+from edcontrol.pipeline.fear_face import fear_or_surprise
 from edcontrol.pipeline.talking_face import speech_aware, talking_weight
 
 Log = Callable[[str], None]
@@ -143,6 +144,7 @@ class _ClipFrames:
     probs: np.ndarray
     mouth: np.ndarray
     brow: np.ndarray
+    width: np.ndarray
 
 
 def _read_clip(
@@ -164,27 +166,40 @@ def _read_clip(
         probs=expr.predict(crops, [g.shape if g else None for g in geos]),
         mouth=np.array([g.mouth_open if g else nan for g in geos]),
         brow=np.array([g.brow_height if g else nan for g in geos]),
+        width=np.array([g.mouth_width if g else nan for g in geos]),
     )
 
 
-def _speech_aware_probs(clips: list[_ClipFrames], fps: float, config: FaceTrackConfig) -> list[np.ndarray]:
-    """Each clip's frames as the face track reads them (``talking_face.speech_aware``): lip motion is the mean
-    change of mouth opening between frames one face-track sample apart, the brow raise is against the
-    person's median brow over all their clips (a lesson's person baseline)."""
-    step = max(1, round(fps / config.sample_fps))
+def _person_change(clips: list[_ClipFrames], field: str) -> dict[str, np.ndarray | None]:
+    """Per clip file: a mesh measure per frame relative to the person's median over all their clips."""
     rest = {}
     for person in {c.person for c in clips}:
-        brows = np.concatenate([c.brow for c in clips if c.person == person])
-        rest[person] = float(np.nanmedian(brows)) if np.isfinite(brows).any() else float("nan")
+        values = np.concatenate([getattr(c, field) for c in clips if c.person == person])
+        rest[person] = float(np.nanmedian(values)) if np.isfinite(values).any() else float("nan")
+    out: dict[str, np.ndarray | None] = {}
+    for c in clips:
+        r = rest[c.person]
+        out[c.file] = None if not np.isfinite(r) else (np.nan_to_num(getattr(c, field), nan=r) - r) / max(r, 1e-9)
+    return out
+
+
+def _speech_aware_probs(clips: list[_ClipFrames], fps: float, config: FaceTrackConfig) -> list[np.ndarray]:
+    """Each clip's frames as the face track reads them (``talking_face.speech_aware``, then
+    ``fear_face.fear_or_surprise``): lip motion is the mean change of mouth opening between frames one
+    face-track sample apart; brow raise and lip stretch are against the person's median over all their
+    clips (a lesson's person baseline)."""
+    step = max(1, round(fps / config.sample_fps))
+    brow, width = _person_change(clips, "brow"), _person_change(clips, "width")
     out = []
     for c in clips:
         lips = np.nanmean(np.abs(c.mouth[step:] - c.mouth[:-step])) if len(c.mouth) > step else 0.0
         talk = np.full(len(c.probs), talking_weight(np.array([lips]), config)[0])
-        raised = None
-        if np.isfinite(rest[c.person]):
-            change = (np.nan_to_num(c.brow, nan=rest[c.person]) - rest[c.person]) / max(rest[c.person], 1e-9)
-            raised = np.clip(change / config.brow_raise_full, 0.0, 1.0)
-        out.append(speech_aware(c.probs, talk, raised, config))
+        b, w = brow[c.file], width[c.file]
+        raised = None if b is None else np.clip(b / config.brow_raise_full, 0.0, 1.0)
+        probs = speech_aware(c.probs, talk, raised, config)
+        if raised is not None and w is not None:
+            probs = fear_or_surprise(probs, raised, np.clip(w / config.lip_stretch_full, 0.0, 1.0), config)
+        out.append(probs)
     return out
 
 

@@ -27,6 +27,7 @@ _CHEEK_L, _CHEEK_R, _FOREHEAD, _CHIN = 234, 454, 10, 152
 _EYE_L = (33, 133, 159, 145)  # outer corner, inner corner, upper lid, lower lid (image-left eye)
 _EYE_R = (263, 362, 386, 374)
 _LIP_UP, _LIP_DOWN, _MOUTH_L, _MOUTH_R = 13, 14, 78, 308
+_CORNER_L, _CORNER_R = 61, 291  # outer lip corners
 _BROW_L, _BROW_R = (70, 63, 105, 66, 107), (300, 293, 334, 296, 336)  # upper brow contours, outer to inner
 
 Point = tuple[float, float]
@@ -180,4 +181,5 @@ def geometry_from_landmarks(pts: np.ndarray) -> FaceGeometry:
         left_eye=(float(le[0]), float(le[1])),
         right_eye=(float(re[0]), float(re[1])),
         shape=expression_shape(pts),
+        mouth_width=_dist(pts[_CORNER_L], pts[_CORNER_R]) / eyes_apart,
     )

@@ -71,3 +71,4 @@ class FaceGeometry:
     presence: float = 1.0  # the landmark model's own "this is a face" probability
     brow_height: float = float("nan")  # brow above the upper eyelid / eye-to-eye distance (raised brows: larger)
     shape: tuple[float, ...] | None = None  # expression geometry, face_mesh.SHAPE_FEATURES order
+    mouth_width: float = float("nan")  # outer lip corners apart / eye-to-eye distance (stretched lips: wider)

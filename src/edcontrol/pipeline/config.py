@@ -40,6 +40,9 @@ class FaceTrackConfig:
     talk_lips_low: float = 0.006  # ... scaled from lip motion (mouth-opening change per sample / mouth width) ...
     talk_lips_high: float = 0.018  # ... at this motion and above in full (sample lesson: still ~0.006, talking ~0.02)
     brow_raise_full: float = 0.15  # ... except what brows raised this far (relative) above the person's usual back
+    # fear or surprise (pipeline/fear_face.py): raised brows with lips stretched wider than the person's usual
+    fear_from_surprise: float = 1.0  # ... move this share of surprise to fear (0 = off) ...
+    lip_stretch_full: float = 0.08  # ... in full at a mouth this much (relative) wider than the person's usual
     looking_away_yaw_deg: float = 30.0
     looking_away_pitch_deg: float = 25.0
     eyes_closed_ratio: float = 0.12

@@ -22,6 +22,7 @@ from edcontrol.media.probe import MediaInfo
 from edcontrol.models.face_identity import FaceIdentity
 from edcontrol.models.types import EXPRESSIONS
 from edcontrol.pipeline.config import FaceTrackConfig
+from edcontrol.pipeline.fear_face import read_fear
 from edcontrol.pipeline.linking import lip_activity
 from edcontrol.pipeline.moments import Moment, baselines, find_moments, find_smiles, intensity_series
 from edcontrol.pipeline.observations import FrameFaceAnalyzer, settle
@@ -164,7 +165,7 @@ def _people(tracker: FaceTracker, sampled: list[float], config: FaceTrackConfig,
     for g in groups:
         obs = [o for t in g.tracks for o in t.observations]
         out.lips[g.id] = lip_activity(obs, n_sec)
-        series = discount_talking(build_series(obs, counts, config), out.lips[g.id], config)
+        series = read_fear(discount_talking(build_series(obs, counts, config), out.lips[g.id], config), config)
         person = _person(g, series, config)
         person.timeline.lip_activity = _clean(out.lips[g.id], 4)
         out.persons.append(person)

@@ -26,6 +26,7 @@ class Series:
     looking_away: np.ndarray
     eyes_closed: np.ndarray
     brow_height: np.ndarray | None = None  # mesh brow height per second (speech-aware faces read it)
+    mouth_width: np.ndarray | None = None  # mesh mouth width per second (fear stretches the lips)
 
 
 def seconds_of(duration_s: float) -> int:
@@ -68,13 +69,19 @@ MIN_BROW_SECONDS = 10  # a person's usual brow from fewer seconds is too noisy t
 def brow_change(brow: np.ndarray | None) -> np.ndarray | None:
     """Per second, the brow height relative to this person's median over the lesson (+0.1 = 10% higher);
     0 where unseen; None when the person was seen too briefly to know their usual brow."""
-    if brow is None:
+    return relative_change(brow)
+
+
+def relative_change(values: np.ndarray | None) -> np.ndarray | None:
+    """Per second, a mesh measure relative to this person's median over the lesson (+0.1 = 10% above);
+    0 where unseen; None when the person was seen too briefly to know their usual."""
+    if values is None:
         return None
-    seen = brow[np.isfinite(brow)]
+    seen = values[np.isfinite(values)]
     if len(seen) < MIN_BROW_SECONDS:
         return None
     rest = float(np.median(seen))
-    return (np.nan_to_num(brow, nan=rest) - rest) / max(rest, 1e-9)
+    return (np.nan_to_num(values, nan=rest) - rest) / max(rest, 1e-9)
 
 
 def build_series(observations: list[FaceObservation], sample_counts: np.ndarray, config: FaceTrackConfig) -> Series:
@@ -83,8 +90,9 @@ def build_series(observations: list[FaceObservation], sample_counts: np.ndarray,
     seen = np.zeros(n)
     expr_sum = np.zeros((n, len(EXPRESSIONS)))
     expr_n = np.zeros(n)
-    cols = {k: np.zeros(n) for k in ("yaw", "pitch", "eye", "mouth", "away", "closed", "brow")}
+    cols = {k: np.zeros(n) for k in ("yaw", "pitch", "eye", "mouth", "away", "closed", "brow", "width")}
     brow_n = np.zeros(n)
+    width_n = np.zeros(n)
     geo_n = np.zeros(n)
     for o in observations:
         i = min(int(o.t), n - 1)
@@ -104,10 +112,14 @@ def build_series(observations: list[FaceObservation], sample_counts: np.ndarray,
             if math.isfinite(g.brow_height):
                 cols["brow"][i] += g.brow_height
                 brow_n[i] += 1
+            if math.isfinite(g.mouth_width):
+                cols["width"][i] += g.mouth_width
+                width_n[i] += 1
     presence = np.minimum(1.0, seen / np.maximum(sample_counts, 1))
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = {k: np.where(geo_n > 0, v / geo_n, np.nan) for k, v in cols.items()}
         mean["brow"] = np.where(brow_n > 0, cols["brow"] / brow_n, np.nan)
+        mean["width"] = np.where(width_n > 0, cols["width"] / width_n, np.nan)
         expr = np.where(expr_n[:, None] > 0, expr_sum / expr_n[:, None], np.nan)
     expression = smooth(expr, expr_n.astype(float), config.smoothing_window_s) if expr_n.any() else None
     return Series(
@@ -121,4 +133,5 @@ def build_series(observations: list[FaceObservation], sample_counts: np.ndarray,
         looking_away=mean["away"],
         eyes_closed=mean["closed"],
         brow_height=mean["brow"],
+        mouth_width=mean["width"],
     )
