@@ -23,8 +23,8 @@ from edcontrol.models.face_detector import FaceDetector
 from edcontrol.models.face_expression import FaceExpression
 from edcontrol.models.types import EXPRESSIONS, Box
 from edcontrol.pipeline.config import FaceTrackConfig
-from edcontrol.pipeline.fear_face import fear_or_surprise
-from edcontrol.pipeline.talking_face import speech_aware, talking_weight
+from edcontrol.pipeline.fear_face import fear_or_surprise, lip_stretch
+from edcontrol.pipeline.talking_face import brow_raise, speech_aware, talking_weight
 
 Log = Callable[[str], None]
 
@@ -170,16 +170,21 @@ def _read_clip(
     )
 
 
-def _person_change(clips: list[_ClipFrames], field: str) -> dict[str, np.ndarray | None]:
-    """Per clip file: a mesh measure per frame relative to the person's median over all their clips."""
-    rest = {}
-    for person in {c.person for c in clips}:
-        values = np.concatenate([getattr(c, field) for c in clips if c.person == person])
-        rest[person] = float(np.nanmedian(values)) if np.isfinite(values).any() else float("nan")
+Relative = Callable[[np.ndarray, FaceTrackConfig], np.ndarray | None]
+
+
+def _per_person(
+    clips: list[_ClipFrames], field: str, relative: Relative, config: FaceTrackConfig
+) -> dict[str, np.ndarray | None]:
+    """Per clip file: ``relative`` (the face track's own brow_raise or lip_stretch, which judge a measure
+    against the person's median) applied to all frames of the clip's person at once, split back per clip."""
     out: dict[str, np.ndarray | None] = {}
-    for c in clips:
-        r = rest[c.person]
-        out[c.file] = None if not np.isfinite(r) else (np.nan_to_num(getattr(c, field), nan=r) - r) / max(r, 1e-9)
+    for person in {c.person for c in clips}:
+        mine = [c for c in clips if c.person == person]
+        values = relative(np.concatenate([getattr(c, field) for c in mine]), config)
+        bounds = np.cumsum([0] + [len(c.probs) for c in mine])
+        for c, a, b in zip(mine, bounds[:-1], bounds[1:], strict=True):
+            out[c.file] = None if values is None else values[a:b]
     return out
 
 
@@ -189,16 +194,16 @@ def _speech_aware_probs(clips: list[_ClipFrames], fps: float, config: FaceTrackC
     face-track sample apart; brow raise and lip stretch are against the person's median over all their
     clips (a lesson's person baseline)."""
     step = max(1, round(fps / config.sample_fps))
-    brow, width = _person_change(clips, "brow"), _person_change(clips, "width")
+    raised_by = _per_person(clips, "brow", brow_raise, config)
+    stretched_by = _per_person(clips, "width", lip_stretch, config)
     out = []
     for c in clips:
         lips = np.nanmean(np.abs(c.mouth[step:] - c.mouth[:-step])) if len(c.mouth) > step else 0.0
         talk = np.full(len(c.probs), talking_weight(np.array([lips]), config)[0])
-        b, w = brow[c.file], width[c.file]
-        raised = None if b is None else np.clip(b / config.brow_raise_full, 0.0, 1.0)
+        raised, stretched = raised_by[c.file], stretched_by[c.file]
         probs = speech_aware(c.probs, talk, raised, config)
-        if raised is not None and w is not None:
-            probs = fear_or_surprise(probs, raised, np.clip(w / config.lip_stretch_full, 0.0, 1.0), config)
+        if raised is not None and stretched is not None:
+            probs = fear_or_surprise(probs, raised, stretched, config)
         out.append(probs)
     return out
 

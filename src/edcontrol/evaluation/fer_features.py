@@ -44,18 +44,20 @@ class CropAligner:
         return aligned_crop(image, (w * 0.32, h * 0.4), (w * 0.68, h * 0.4)), None
 
 
+def _aligned_batches(images: list[np.ndarray], aligner: CropAligner, size: int = 32):  # type: ignore[no-untyped-def]
+    """(crops, shapes) of the images, ``size`` at a time: each aligned and measured by its mesh as in a lesson."""
+    for i in range(0, len(images), size):
+        faces, shapes = zip(*(aligner.align(im) for im in images[i : i + size]), strict=True)
+        yield list(faces), list(shapes)
+
+
 def face_features(images: list[np.ndarray], aligner: CropAligner, expr: FaceExpression) -> np.ndarray:
     """Head input features for each image (see ``FaceExpression.features``)."""
-    faces, shapes = zip(*(aligner.align(im) for im in images), strict=True) if images else ((), ())
-    out = [expr.features(list(faces[i : i + 32]), list(shapes[i : i + 32]))[0] for i in range(0, len(faces), 32)]
+    out = [expr.features(faces, shapes)[0] for faces, shapes in _aligned_batches(images, aligner)]
     return np.concatenate(out) if out else expr.features([])[0]
 
 
 def predict_images(images: list[np.ndarray], aligner: CropAligner, expr: FaceExpression) -> np.ndarray:
     """Expression probabilities of dataset images, each aligned and measured by its mesh as in a lesson."""
-    if not images:
-        return np.zeros((0, len(EXPRESSIONS)), np.float32)
-    faces, shapes = zip(*(aligner.align(im) for im in images), strict=True)
-    return np.concatenate(
-        [expr.predict(list(faces[i : i + 32]), list(shapes[i : i + 32])) for i in range(0, len(faces), 32)]
-    )
+    out = [expr.predict(faces, shapes) for faces, shapes in _aligned_batches(images, aligner)]
+    return np.concatenate(out) if out else np.zeros((0, len(EXPRESSIONS)), np.float32)

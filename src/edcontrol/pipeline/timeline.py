@@ -63,6 +63,8 @@ def smooth(values: np.ndarray, weights: np.ndarray, window_s: float) -> np.ndarr
     return out
 
 
+# FaceGeometry measures the mesh may not have for a face (NaN): averaged over the values it has
+SPARSE_MEASURES = ("brow_height", "mouth_width")
 MIN_BROW_SECONDS = 10  # a person's usual brow from fewer seconds is too noisy to judge a change by
 
 
@@ -90,9 +92,8 @@ def build_series(observations: list[FaceObservation], sample_counts: np.ndarray,
     seen = np.zeros(n)
     expr_sum = np.zeros((n, len(EXPRESSIONS)))
     expr_n = np.zeros(n)
-    cols = {k: np.zeros(n) for k in ("yaw", "pitch", "eye", "mouth", "away", "closed", "brow", "width")}
-    brow_n = np.zeros(n)
-    width_n = np.zeros(n)
+    cols = {k: np.zeros(n) for k in ("yaw", "pitch", "eye", "mouth", "away", "closed")}
+    sparse = {k: (np.zeros(n), np.zeros(n)) for k in SPARSE_MEASURES}  # per measure: sum, count of finite values
     geo_n = np.zeros(n)
     for o in observations:
         i = min(int(o.t), n - 1)
@@ -109,17 +110,15 @@ def build_series(observations: list[FaceObservation], sample_counts: np.ndarray,
             cols["mouth"][i] += g.mouth_open
             cols["away"][i] += abs(g.yaw) > config.looking_away_yaw_deg or g.pitch > config.looking_away_pitch_deg
             cols["closed"][i] += g.eye_open < config.eyes_closed_ratio
-            if math.isfinite(g.brow_height):
-                cols["brow"][i] += g.brow_height
-                brow_n[i] += 1
-            if math.isfinite(g.mouth_width):
-                cols["width"][i] += g.mouth_width
-                width_n[i] += 1
+            for attribute, (total, count) in sparse.items():
+                value = getattr(g, attribute)
+                if math.isfinite(value):
+                    total[i] += value
+                    count[i] += 1
     presence = np.minimum(1.0, seen / np.maximum(sample_counts, 1))
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = {k: np.where(geo_n > 0, v / geo_n, np.nan) for k, v in cols.items()}
-        mean["brow"] = np.where(brow_n > 0, cols["brow"] / brow_n, np.nan)
-        mean["width"] = np.where(width_n > 0, cols["width"] / width_n, np.nan)
+        mean |= {k: np.where(count > 0, total / count, np.nan) for k, (total, count) in sparse.items()}
         expr = np.where(expr_n[:, None] > 0, expr_sum / expr_n[:, None], np.nan)
     expression = smooth(expr, expr_n.astype(float), config.smoothing_window_s) if expr_n.any() else None
     return Series(
@@ -132,6 +131,6 @@ def build_series(observations: list[FaceObservation], sample_counts: np.ndarray,
         mouth_open=mean["mouth"],
         looking_away=mean["away"],
         eyes_closed=mean["closed"],
-        brow_height=mean["brow"],
-        mouth_width=mean["width"],
+        brow_height=mean["brow_height"],
+        mouth_width=mean["mouth_width"],
     )
