@@ -29,7 +29,7 @@ from edcontrol.pipeline.diarization import DiarizationConfig, listen, resolve
 LISTEN_GRID = {"step_s": [2.5, 5.0], "piece_s": [2.0, 3.0], "fill_vad_speech": [True]}
 RESOLVE_GRID = {
     "threshold": [0.5, 0.55, 0.6, 0.65, 0.7],
-    "cohesion_ratio": [0.7, 0.75, 0.8, 0.85, 1.0],
+    "cohesion_ratio": [0.75, 0.8, 0.85, 0.9, 0.95, 1.0],
     "min_cluster_s": [0.0, 2.0],
     "min_vad_share": [0.0, 0.5],
     "vad_gate": [False, True],

@@ -142,3 +142,38 @@ def test_silence_gives_no_speakers(speakers):
 def test_reference_file_is_committed():
     assert (ROOT / "tests" / "data" / "campplus_reference.npz").stat().st_size < 400_000
     assert Path(ROOT / "src" / "edcontrol" / "models" / "weights" / "LICENSE.campplus.txt").is_file()
+
+
+class _CountingEncoder:
+    """The CAM++ encoder, counting its calls."""
+
+    def __init__(self, encoder: CamPlusEmbedding) -> None:
+        self.encoder, self.calls = encoder, 0
+
+    def embed_frames(self, frames: np.ndarray) -> np.ndarray:
+        self.calls += 1
+        return self.encoder.embed_frames(frames)
+
+
+def test_talk_heard_by_several_windows_is_embedded_once(speakers):
+    """Each piece of talk is heard by up to four overlapping windows; the piece is embedded once, and the
+    shared embedding is what each window would have computed for itself."""
+    from dataclasses import replace
+
+    from edcontrol.pipeline.diarization import DiarizationConfig, listen
+
+    audio = np.concatenate([read_audio(p) for p in sorted(FESTVOX.glob("*.flac"))[:8]])
+    segments = speakers.vad.segments(audio)
+    seg = speakers.models["segmentation"]
+    heard = {}
+    for iou in (0.8, 1.0):
+        enc = _CountingEncoder(speakers.models["embedding"])
+        cfg = replace(DiarizationConfig(), share_iou=iou)
+        heard[iou] = (listen(audio, segments, seg, enc, cfg, lambda _f: None), enc.calls)  # type: ignore[arg-type]
+    (shared, shared_calls), (alone, alone_calls) = heard[0.8], heard[1.0]
+    assert shared_calls < 0.75 * alone_calls, (shared_calls, alone_calls)
+    both = zip(shared.local, alone.local, strict=True)
+    pairs = [(a.embedding, b.embedding) for a, b in both if a.embedding is not None]
+    assert len(pairs) == sum(b.embedding is not None for b in alone.local)
+    cosines = [float(x @ y / np.linalg.norm(x) / np.linalg.norm(y)) for x, y in pairs]
+    assert np.median(cosines) > 0.95 and min(cosines) > 0.7, sorted(cosines)[:5]

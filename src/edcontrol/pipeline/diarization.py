@@ -43,14 +43,15 @@ WINDOW_S = WINDOW_SAMPLES / SAMPLE_RATE
 @dataclass(frozen=True)
 class DiarizationConfig:
     """Tunables of the overlap-aware diarizer. The defaults are what scripts/tune_diarization.py chose on the
-    AMI train files (2026-12-02: train DER 20.8% at collar 0.25)."""
+    AMI train files (2026-12-06: train DER 21.5% at collar 0.25, once pieces heard by several windows
+    share one embedding and cohesion counts only pieces of different talk)."""
 
     step_s: float = 2.5  # window hop: each moment is heard by WINDOW_S / step_s windows
     min_clean_s: float = 1.0  # embed from solo frames when a local speaker has this much of them ...
     min_active_s: float = 0.5  # ... else from all its frames, if it talks at least this long
     max_embed_s: float = 6.0  # cap on the audio embedded per local speaker (cost), centred on its talk
-    threshold: float = 0.65  # average-linkage cosine similarity at which two groups are surely one voice ...
-    cohesion_ratio: float = 0.75  # ... below it, merged when cross / own cohesion reaches this (1 = off) ...
+    threshold: float = 0.55  # average-linkage cosine similarity at which two groups are surely one voice ...
+    cohesion_ratio: float = 0.85  # ... below it, merged when cross / own cohesion reaches this (1 = off) ...
     floor_threshold: float = 0.4  # ... but never below this similarity
     min_cluster_s: float = 0.0  # a "speaker" heard for less than this in total joins the nearest one
     max_speakers: int = 8
@@ -61,7 +62,8 @@ class DiarizationConfig:
     min_turn_s: float = 0.1
     min_gap_s: float = 0.6  # same-speaker turns closer than this are one turn
     split_pause_s: float = 0.15  # a local speaker's talk is embedded per stretch between pauses this long ...
-    piece_s: float = 3.0  # ... and long stretches per piece of about this length (0 = whole stretches)
+    piece_s: float = 3.0  # ... and long stretches per piece of about this length (0 = whole stretches) ...
+    share_iou: float = 0.8  # ... a piece whose lesson frames match an earlier window's this well shares its embedding
     batch: int = 2  # windows per segmentation call: as fast as 8 on CPU, ~140 MB less arena per thread
     threads: int = 2
 
@@ -148,7 +150,7 @@ def resolve(heard: Heard | None, cfg: DiarizationConfig, n_speakers: int | None 
     """Clustering, linking and reconstruction: cheap, so the tuning script re-runs only this."""
     if heard is None:
         return empty_diarization()
-    centroids = cluster_speakers(heard.local, cfg, n_speakers)
+    centroids = cluster_speakers(heard.local, heard.windows.starts, cfg, n_speakers)
     if not len(centroids):
         return empty_diarization()
     choice = link_local_speakers(heard.local, centroids)
@@ -252,7 +254,9 @@ def pieces(stretch: np.ndarray, piece_frames: int) -> list[np.ndarray]:
     """A long stretch cut into near-equal pieces of about ``piece_frames`` active frames each.
 
     Why: the segmentation may also run two people who follow each other without a pause into one slot;
-    embedding each couple of seconds separately lets clustering tell them apart.
+    embedding each couple of seconds separately lets clustering tell them apart. The cut depends on the
+    stretch alone, so overlapping windows that hear the whole stretch cut it alike and embed each piece once
+    (``shared_embeddings``).
     """
     idx = np.flatnonzero(stretch)
     n = max(1, round(len(idx) / max(piece_frames, 1)))
@@ -266,49 +270,100 @@ def pieces(stretch: np.ndarray, piece_frames: int) -> list[np.ndarray]:
     return out
 
 
+@dataclass
+class _Piece:
+    """A piece to embed: its speaker entry, window, and the window frames to embed (``use``)."""
+
+    speaker: LocalSpeaker
+    use: np.ndarray  # (F,) bool
+
+
 def local_embeddings(
     audio: np.ndarray, seg: WindowSegmentation, encoder: CamPlusEmbedding, cfg: DiarizationConfig, progress: Progress
 ) -> list[LocalSpeaker]:
-    """One embedding per stretch of each local speaker of each window, from its solo frames when there are
-    enough; stretches too short to embed are linked later through their slot's other stretches."""
+    """One embedding per piece of each local speaker of each window, from its solo frames when there are
+    enough; pieces too short to embed are linked later through their slot's other pieces. A piece that an
+    earlier window already heard (nearly the same frames of the lesson) shares that window's embedding."""
+    pieces = [p for w in range(len(seg.starts)) for p in _window_pieces(seg, w, cfg)]
+    owner = shared_embeddings(pieces, seg.starts, cfg.share_iou)
+    todo: dict[int, list[int]] = {}
+    for i, o in enumerate(owner):
+        if o == i:
+            todo.setdefault(pieces[i].speaker.window, []).append(i)
     cap = int(cfg.max_embed_s / 0.01)
-    pause = max(1, round(cfg.split_pause_s / FRAME_STEP_S))
-    piece = round(cfg.piece_s / FRAME_STEP_S)
 
-    def window(w: int) -> list[LocalSpeaker]:
-        hard = seg.hard[w]
-        if not hard.any():
-            return []
+    def embed_window(w: int) -> None:
         feats = fbank(_window_audio(audio, float(seg.starts[w])))
         to_frame = _fbank_to_frame(len(feats))
-        solo = hard.sum(axis=1) == 1
-        out = []
-        for k in range(LOCAL_SPEAKERS):
-            active = hard[:, k].astype(bool)
-            if active.sum() * FRAME_STEP_S < 0.05:
-                continue
-            stretches = talk_stretches(active, pause) if cfg.split_pause_s > 0 else [active]
-            for stretch in (p for st in stretches for p in pieces(st, piece)):
-                active_s = float(stretch.sum() * FRAME_STEP_S)
-                clean = stretch & solo
-                use, is_clean = (clean, True) if clean.sum() * FRAME_STEP_S >= cfg.min_clean_s else (stretch, False)
-                emb = None
-                if use.sum() * FRAME_STEP_S >= min(cfg.min_active_s, cfg.min_clean_s):
-                    emb = encoder.embed_frames(feats[_centred(use[to_frame], cap)])
-                out.append(LocalSpeaker(w, k, stretch, emb, is_clean and emb is not None, active_s))
-        return out
+        for i in todo[w]:
+            pieces[i].speaker.embedding = encoder.embed_frames(feats[_centred(pieces[i].use[to_frame], cap)])
 
-    result: list[LocalSpeaker] = []
-    n = len(seg.starts)
+    windows = sorted(todo)
     with ThreadPoolExecutor(max(1, cfg.threads)) as pool:
-        for i, speakers in enumerate(pool.map(window, range(n))):
-            result += speakers
-            if i % 16 == 15 or i == n - 1:
-                progress((i + 1) / n)
-    return result
+        for n, _ in enumerate(pool.map(embed_window, windows)):
+            if n % 16 == 15 or n == len(windows) - 1:
+                progress((n + 1) / len(windows))
+    for i, o in enumerate(owner):
+        if o is not None and o != i:
+            pieces[i].speaker.embedding = pieces[o].speaker.embedding
+    for p in pieces:
+        p.speaker.clean = p.speaker.clean and p.speaker.embedding is not None
+    return [p.speaker for p in pieces]
 
 
-def cluster_speakers(local: list[LocalSpeaker], cfg: DiarizationConfig, n_speakers: int | None) -> np.ndarray:
+def _window_pieces(seg: WindowSegmentation, w: int, cfg: DiarizationConfig) -> list[_Piece]:
+    """The pieces of window ``w``: each slot's talk split at pauses and on the grid; which frames embed each."""
+    hard = seg.hard[w]
+    if not hard.any():
+        return []
+    pause = max(1, round(cfg.split_pause_s / FRAME_STEP_S))
+    piece = round(cfg.piece_s / FRAME_STEP_S)
+    solo = hard.sum(axis=1) == 1
+    out = []
+    for k in range(LOCAL_SPEAKERS):
+        active = hard[:, k].astype(bool)
+        if active.sum() * FRAME_STEP_S < 0.05:
+            continue
+        stretches = talk_stretches(active, pause) if cfg.split_pause_s > 0 else [active]
+        for stretch in (p for st in stretches for p in pieces(st, piece)):
+            clean = stretch & solo
+            use, is_clean = (clean, True) if clean.sum() * FRAME_STEP_S >= cfg.min_clean_s else (stretch, False)
+            if use.sum() * FRAME_STEP_S < min(cfg.min_active_s, cfg.min_clean_s):
+                use = np.zeros_like(use)  # too short to embed
+            speaker = LocalSpeaker(w, k, stretch, None, is_clean, float(stretch.sum() * FRAME_STEP_S))
+            out.append(_Piece(speaker, use))
+    return out
+
+
+def shared_embeddings(pieces: list[_Piece], starts: np.ndarray, min_iou: float) -> list[int | None]:
+    """For each piece, the index of the piece whose embedding it uses: itself, an earlier piece that covers
+    nearly the same frames of the lesson (intersection over union >= ``min_iou``), or None (nothing to embed).
+
+    Deterministic (window order), so a report does not depend on thread timing.
+    """
+    owner: list[int | None] = [None] * len(pieces)
+    seen: dict[int, list[tuple[int, np.ndarray]]] = {}  # first lesson frame -> (piece, lesson frames)
+    for i, p in enumerate(pieces):
+        frames = np.flatnonzero(p.use) + round(starts[p.speaker.window] / FRAME_STEP_S)
+        if not len(frames):
+            continue
+        owner[i] = i
+        if min_iou >= 1.0:
+            continue
+        key = int(frames[0] * FRAME_STEP_S)  # neighbouring seconds hold every candidate
+        for j, other in (c for k in (key - 1, key, key + 1) for c in seen.get(k, [])):
+            common = len(np.intersect1d(frames, other, assume_unique=True))
+            if common / (len(frames) + len(other) - common) >= min_iou:
+                owner[i] = j
+                break
+        else:
+            seen.setdefault(key, []).append((i, frames))
+    return owner
+
+
+def cluster_speakers(
+    local: list[LocalSpeaker], starts: np.ndarray, cfg: DiarizationConfig, n_speakers: int | None
+) -> np.ndarray:
     """Centroids (k, 192) of the voices: average-linkage AHC on the clean embeddings (all, if too few).
 
     Why average linkage on a similarity threshold: CAM++ puts one voice above ~0.7 cosine and different
@@ -331,7 +386,8 @@ def cluster_speakers(local: list[LocalSpeaker], cfg: DiarizationConfig, n_speake
     else:
         labels = fcluster(tree, t=1.0 - cfg.threshold, criterion="distance")
         if cfg.cohesion_ratio < 1.0:
-            labels = merge_by_cohesion(emb[sample], labels, cfg.floor_threshold, cfg.cohesion_ratio)
+            talk = same_talk([pool[i] for i in sample], starts)
+            labels = merge_by_cohesion(emb[sample], labels, cfg.floor_threshold, cfg.cohesion_ratio, talk)
         if labels.max() > cfg.max_speakers:
             labels = fcluster(tree, t=cfg.max_speakers, criterion="maxclust")
     cents = _centroids(emb[sample], labels)
@@ -346,20 +402,27 @@ def cluster_speakers(local: list[LocalSpeaker], cfg: DiarizationConfig, n_speake
     return cents
 
 
-def merge_by_cohesion(emb: np.ndarray, labels: np.ndarray, floor: float, ratio: float) -> np.ndarray:
+def merge_by_cohesion(
+    emb: np.ndarray, labels: np.ndarray, floor: float, ratio: float, same_talk: np.ndarray | None = None
+) -> np.ndarray:
     """Merge clusters left apart by the threshold whose pieces are about as alike across as within them.
 
     Why: how alike one voice's pieces are depends on the room and the line (far-field meeting microphones
     ~0.6, a headset or a phone ~0.8), and two voices on one phone line can be as alike as one voice far
     from the microphone. Comparing the cross similarity with each cluster's own cohesion judges a
     recording by its own standard; ``floor`` is the similarity below which voices are never merged.
+    A cluster's cohesion counts only pairs of pieces of different talk (``same_talk`` False): overlapping
+    windows hear the same seconds several times, and those near-copies say nothing of how much one voice
+    varies over a lesson.
     """
     labels = np.unique(labels, return_inverse=True)[1]
     sim = emb @ emb.T
+    apart = ~same_talk if same_talk is not None else ~np.eye(len(emb), dtype=bool)
+    np.fill_diagonal(apart, False)
     while labels.max() > 0:
         ids = np.arange(labels.max() + 1)
         members = [np.flatnonzero(labels == i) for i in ids]
-        within = [_cohesion(sim, m) for m in members]
+        within = [_cohesion(sim, apart, m) for m in members]
         fallback = float(np.nanmedian([w for w in within if np.isfinite(w)] or [1.0]))
         within = [w if np.isfinite(w) else fallback for w in within]
         best, pair = -np.inf, None
@@ -376,11 +439,24 @@ def merge_by_cohesion(emb: np.ndarray, labels: np.ndarray, floor: float, ratio: 
     return labels
 
 
-def _cohesion(sim: np.ndarray, members: np.ndarray) -> float:
-    if len(members) < 2:
-        return float("nan")
-    block = sim[np.ix_(members, members)]
-    return float((block.sum() - np.trace(block)) / (len(members) * (len(members) - 1)))
+def _cohesion(sim: np.ndarray, apart: np.ndarray, members: np.ndarray) -> float:
+    pairs = apart[np.ix_(members, members)]
+    return float(sim[np.ix_(members, members)][pairs].mean()) if pairs.any() else float("nan")
+
+
+def same_talk(pool: list[LocalSpeaker], starts: np.ndarray, min_overlap: float = 0.5) -> np.ndarray:
+    """(n, n) bool: the two pieces cover mostly the same seconds of the lesson (over half the shorter)."""
+    span = np.array([_lesson_span(s, starts) for s in pool])
+    a, b = span[:, 0], span[:, 1]
+    common = np.maximum(0.0, np.minimum(b[:, None], b[None, :]) - np.maximum(a[:, None], a[None, :]))
+    shorter = np.minimum((b - a)[:, None], (b - a)[None, :])
+    return common > min_overlap * np.maximum(shorter, 1e-6)
+
+
+def _lesson_span(s: LocalSpeaker, starts: np.ndarray) -> tuple[float, float]:
+    idx = np.flatnonzero(s.mask)
+    t0 = float(starts[s.window])
+    return t0 + idx[0] * FRAME_STEP_S, t0 + (idx[-1] + 1) * FRAME_STEP_S
 
 
 def _centroids(emb: np.ndarray, labels: np.ndarray) -> np.ndarray:
