@@ -69,10 +69,12 @@ def analyze_video(
     """Analyse one recording and return its report; raises ``InputError`` for unusable input.
 
     ``audio_config=None`` skips the audio track (face track only); pass ``AudioTrackConfig()`` for both.
-    The face and audio tracks run at the same time; ``parallel=False`` runs them one after the other
-    (the same report, slower).
+    The face and audio tracks run at the same time, and inside the audio track diarization and ASR;
+    ``parallel=False`` runs everything one step after the other (the same report, slower).
     """
     config, audio_config = one_compliance_switch(config or FaceTrackConfig(), audio_config)
+    if audio_config is not None and not parallel:
+        audio_config = replace(audio_config, parallel=False)
     fusion_config = fusion_config or MomentFusionConfig()
     progress = progress or no_progress
     started = time.perf_counter()

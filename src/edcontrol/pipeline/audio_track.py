@@ -9,7 +9,9 @@ moment fusion, positive markers (praise, calm answers) and conversation metrics.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import numpy as np
 from intervaltree import IntervalTree
@@ -24,10 +26,13 @@ from edcontrol.models.voice_activity import SAMPLE_RATE, VoiceActivity
 from edcontrol.pipeline.conversation import SpeakerStats, conversation_stats, is_question, long_silences
 from edcontrol.pipeline.diarization import DiarizationConfig
 from edcontrol.pipeline.progress import Progress, no_progress
+from edcontrol.pipeline.side_by_side import side_by_side
 from edcontrol.pipeline.speaker_turns import Diarization, Turn, empty_diarization
 from edcontrol.pipeline.speakers import SpeakerModels
 from edcontrol.pipeline.text_signals import Sentence, TextConfig, hostile_signals, praise_markers, scored_sentences
 from edcontrol.report import schema as rs
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -54,6 +59,7 @@ class AudioTrackConfig:
     calm_answer_max_z: float = 1.0  # ... and stays under this arousal z over its first calm_answer_span_s
     calm_answer_span_s: float = 5.0
     diarization: DiarizationConfig = field(default_factory=DiarizationConfig)
+    parallel: bool = True  # diarization and ASR at the same time (neither needs the other); False: one by one
 
 
 @dataclass
@@ -192,10 +198,13 @@ def analyze_audio(
     progress("voice", 1.0)
     timer.lap("vad")
     warnings = _input_warnings(audio, segments)
-    diar = _diarize(audio, segments, speakers_models, config, progress)
-    timer.lap("diarization")
-    transcript = _transcribe(audio, segments, models, config, progress)
-    timer.lap("asr")
+    diar, transcript = side_by_side(
+        lambda p: _timed(timer, "diarization", _diarize, audio, segments, speakers_models, config, p),
+        lambda p: _timed(timer, "asr", _transcribe, audio, segments, models, config, p),
+        progress,
+        config.parallel,
+    )
+    timer.restart()
     heard = _Heard(
         audio, len(audio) / SAMPLE_RATE, max(1, int(np.ceil(len(audio) / SAMPLE_RATE - 1e-6))), segments, diar,
         transcript, assign_words(transcript.words if transcript else [], diar.turns),
@@ -224,6 +233,18 @@ class _StageTimer:
         now = time.perf_counter()
         self.timings[stage] = self.timings.get(stage, 0.0) + now - self._clock
         self._clock = now
+
+    def restart(self) -> None:
+        self._clock = time.perf_counter()
+
+
+def _timed(timer: _StageTimer, stage: str, step: Callable[..., T], *args: object) -> T:
+    """``step(*args)`` with its own wall time recorded under ``stage`` (steps that overlap in time)."""
+    t0 = time.perf_counter()
+    try:
+        return step(*args)
+    finally:
+        timer.timings[stage] = timer.timings.get(stage, 0.0) + time.perf_counter() - t0
 
 
 def _speaker_models(models: dict[str, object], config: AudioTrackConfig) -> SpeakerModels:
