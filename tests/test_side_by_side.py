@@ -146,3 +146,13 @@ def test_side_by_side_report_is_the_sequential_report_on_test_lessons(tmp_path, 
     apart = analyze_video(path, FaceTrackConfig(), None, AudioTrackConfig(asr_model="tiny.en"), parallel=False)
     assert len(together.persons) == 1 and len(together.audio.speakers) == 2 and together.audio.transcript.words
     assert _content(together) == _content(apart)
+
+
+def test_malloc_arenas_are_capped_where_the_c_library_is_glibc():
+    import platform
+
+    from edcontrol.pipeline.malloc_arenas import cap_malloc_arenas
+
+    if platform.libc_ver()[0] != "glibc":
+        pytest.skip("only glibc has malloc arenas to cap")
+    assert cap_malloc_arenas(2) is True

@@ -34,7 +34,7 @@ STATE = 2 * HOP  # encoder state: 20 ms
 FRAMES = WINDOW // HOP
 GAP = int(0.3 * SAMPLE_RATE)  # silence between packed segments, like a pause between turns
 MAX_SEGMENT = WINDOW - GAP  # longer segments are cut (callers chunk turns into a few seconds)
-BATCH = 2  # windows per encoder call: its attention needs ~70 MB per window per layer
+BATCH = 1  # windows per encoder call: its attention needs ~70 MB per window per layer
 STATE_DIM = 512  # Whisper base's encoder width
 _SILENCE = np.zeros(GAP, np.float32)
 

@@ -100,7 +100,8 @@ class Transcriber:
         path = joined_base_model() if model == "base" else tiny_en_model()
         self.model_name = model
         self.version = f"whisper-{model} (CTranslate2 int8, faster-whisper 1.2.1)"
-        self._model = WhisperModel(str(path), device="cpu", compute_type="int8", cpu_threads=threads, num_workers=1)
+        # Two workers share the weights: speech emotion encodes with this model while a lesson is transcribed.
+        self._model = WhisperModel(str(path), device="cpu", compute_type="int8", cpu_threads=threads, num_workers=2)
         # Batched decoding of VAD chunks: ~25% faster than sequential on 2 cores, same words.
         self._batched = BatchedInferencePipeline(self._model)
 

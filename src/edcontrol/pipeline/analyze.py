@@ -21,6 +21,7 @@ from edcontrol.pipeline.audio_track import AudioTrackConfig, AudioTrackResult, a
 from edcontrol.pipeline.config import FaceTrackConfig
 from edcontrol.pipeline.face_track import FaceTrackResult, analyze_faces
 from edcontrol.pipeline.linking import link_people
+from edcontrol.pipeline.malloc_arenas import cap_malloc_arenas
 from edcontrol.pipeline.moment_fusion import (
     FusionResult,
     MomentFusionConfig,
@@ -72,6 +73,7 @@ def analyze_video(
     The face and audio tracks run at the same time, and inside the audio track diarization and ASR;
     ``parallel=False`` runs everything one step after the other (the same report, slower).
     """
+    cap_malloc_arenas()  # before the tracks' threads start: they share freed memory
     config, audio_config = one_compliance_switch(config or FaceTrackConfig(), audio_config)
     if audio_config is not None and not parallel:
         audio_config = replace(audio_config, parallel=False)

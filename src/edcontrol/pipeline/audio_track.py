@@ -198,28 +198,28 @@ def analyze_audio(
     progress("voice", 1.0)
     timer.lap("vad")
     warnings = _input_warnings(audio, segments)
-    diar, transcript = side_by_side(
-        lambda p: _timed(timer, "diarization", _diarize, audio, segments, speakers_models, config, p),
-        lambda p: _timed(timer, "asr", _transcribe, audio, segments, models, config, p),
+    n_sec = max(1, int(np.ceil(len(audio) / SAMPLE_RATE - 1e-6)))
+    asr = _transcriber(models, config) if segments else None
+    emotion_model = _emotion_model(models, config) if config.emotion_inference else None
+    (diar, voices), transcript = side_by_side(
+        lambda p: _who_and_how(audio, segments, speakers_models, emotion_model, n_sec, config, timer, p),
+        lambda p: _timed(timer, "asr", _transcribe, audio, asr, config, p),
         progress,
         config.parallel,
     )
     timer.restart()
     heard = _Heard(
-        audio, len(audio) / SAMPLE_RATE, max(1, int(np.ceil(len(audio) / SAMPLE_RATE - 1e-6))), segments, diar,
-        transcript, assign_words(transcript.words if transcript else [], diar.turns),
-        [f"S{i + 1}" for i in range(diar.n_speakers)],
+        audio, len(audio) / SAMPLE_RATE, n_sec, segments, diar, transcript,
+        assign_words(transcript.words if transcript else [], diar.turns), [f"S{i + 1}" for i in range(diar.n_speakers)],
     )  # fmt: skip
-    progress("emotion", 0.0)
-    emotion_model = _emotion_model(models, config) if config.emotion_inference else None
-    speakers, signals, arousal = _read_speakers(heard, config, emotion_model, progress)  # type: ignore[arg-type]
+    speakers, signals, arousal = _read_speakers(heard, voices, config, emotion_model is not None)
     progress("tone", 0.0)
     said = _sentences(heard, config, models)
     signals += hostile_signals(said, _text_config(config))
     positives = praise_markers(said, _text_config(config)) + _calm_answers(heard, said, arousal, config)
     info = _audio_info(heard, speakers, config, models, speakers_models.kind)
     used = _models_used(speakers_models, emotion_model, transcript, models, config)
-    timer.lap("prosody_emotion_tone_metrics")
+    timer.lap("tone_metrics")
     progress("tone", 1.0)
     return AudioTrackResult(info, used, warnings, signals, positives, timer.timings)
 
@@ -284,19 +284,28 @@ def _diarize(
     return speakers.diarize(audio, segments, config.n_speakers, lambda f: progress("diarization", f), cfg)
 
 
+def _transcriber(models: dict[str, object], config: AudioTrackConfig) -> Transcriber | None:
+    if not config.asr_model:
+        return None
+    key = f"asr-{config.asr_model}"
+    if key not in models:
+        models[key] = Transcriber(config.asr_model, config.asr_threads)
+    return models[key]  # type: ignore[return-value]
+
+
 def _transcribe(
-    audio: Samples, segments: list, models: dict[str, object], config: AudioTrackConfig, progress: Progress
+    audio: Samples, asr: Transcriber | None, config: AudioTrackConfig, progress: Progress
 ) -> Transcript | None:
-    if not (config.asr_model and segments):
+    if asr is None:
         return None
     progress("transcript", 0.0)
-    asr = models.setdefault(f"asr-{config.asr_model}", Transcriber(config.asr_model, config.asr_threads))
-    return asr.transcribe(audio, config.language, lambda f: progress("transcript", f))  # type: ignore[attr-defined]
+    return asr.transcribe(audio, config.language, lambda f: progress("transcript", f))
 
 
 def _emotion_model(models: dict[str, object], config: AudioTrackConfig) -> SpeechEmotion:
     """The speech-emotion model shares the transcriber's Whisper base encoder when that is loaded (one copy in
-    memory; the audio track runs them one after the other), else loads its own."""
+    memory; the transcriber's model takes two calls at once, so speech emotion runs while ASR does), else loads
+    its own."""
     if "speech_emotion" not in models:
         asr = models.get("asr-base")
         encoder = asr.whisper if isinstance(asr, Transcriber) else None
@@ -304,27 +313,66 @@ def _emotion_model(models: dict[str, object], config: AudioTrackConfig) -> Speec
     return models["speech_emotion"]  # type: ignore[return-value]
 
 
+@dataclass
+class _Voices:
+    """How each speaker sounds, read from the audio and the turns alone (no words needed)."""
+
+    series: list[dict[str, np.ndarray]]  # per speaker: speaking, loudness, pitch, arousal per second
+    emotion: list[dict[str, np.ndarray] | None]  # per speaker: speech-emotion probabilities per second
+
+
+def _who_and_how(
+    audio: Samples,
+    segments: list,
+    speakers_models: SpeakerModels,
+    emotion_model: SpeechEmotion | None,
+    n_sec: int,
+    config: AudioTrackConfig,
+    timer: _StageTimer,
+    progress: Progress,
+) -> tuple[Diarization, _Voices]:
+    """Who spoke when, then how each of them sounds: the part of the audio track that needs no transcript,
+    so it runs while ASR does."""
+    diar = _timed(timer, "diarization", _diarize, audio, segments, speakers_models, config, progress)
+    voices = _timed(timer, "prosody_emotion", _listen_to_voices, audio, diar, n_sec, emotion_model, config, progress)
+    return diar, voices
+
+
+def _listen_to_voices(
+    audio: Samples,
+    diar: Diarization,
+    n_sec: int,
+    emotion_model: SpeechEmotion | None,
+    config: AudioTrackConfig,
+    progress: Progress,
+) -> _Voices:
+    progress("emotion", 0.0)
+    pros = prosody(audio)
+    voices = _Voices([], [])
+    for k in range(diar.n_speakers):
+        progress("emotion", k / max(1, diar.n_speakers))
+        voices.series.append(_speaker_series(pros, diar.turns, k, n_sec))
+        voices.emotion.append(
+            _speech_emotion(audio, diar.turns, k, n_sec, emotion_model, config.emotion_chunk_s)
+            if emotion_model is not None
+            else None
+        )
+    progress("emotion", 1.0)
+    return voices
+
+
 def _read_speakers(
-    heard: _Heard, config: AudioTrackConfig, emotion_model: SpeechEmotion | None, progress: Progress
+    heard: _Heard, voices: _Voices, config: AudioTrackConfig, emotion_inference: bool
 ) -> tuple[list[rs.Speaker], list[rs.MomentSignal], dict[str, np.ndarray]]:
     """Each speaker's metrics and 1 Hz timeline, the signals heard in their voice, their arousal z."""
-    pros = prosody(heard.audio)
     stats = conversation_stats(heard.diar.turns, heard.words, heard.diar.n_speakers)
     total_speech = sum(t.end - t.start for t in heard.diar.turns) or 1.0
     speakers: list[rs.Speaker] = []
     vocal: list[rs.MomentSignal] = []
     arousal: dict[str, np.ndarray] = {}
     for k, sid in enumerate(heard.ids):
-        progress("emotion", k / max(1, len(heard.ids)))
-        series = _speaker_series(pros, heard.diar.turns, k, heard.n_sec)
-        emo = (
-            _speech_emotion(heard.audio, heard.diar.turns, k, heard.n_sec, emotion_model, config.emotion_chunk_s)
-            if emotion_model is not None
-            else None
-        )
-        speakers.append(
-            _speaker_entry(sid, stats[k], total_speech, series, emo, emotion_model is not None, heard.n_sec)
-        )
+        series, emo = voices.series[k], voices.emotion[k]
+        speakers.append(_speaker_entry(sid, stats[k], total_speech, series, emo, emotion_inference, heard.n_sec))
         if emo:
             vocal += _angry_speech(sid, emo["anger"], series, heard.words, config)
         vocal += _raised_voice(sid, series, heard.words, config, emo["anger"] if emo else None)
