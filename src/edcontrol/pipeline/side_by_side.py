@@ -1,12 +1,14 @@
-"""Run the face track and the audio track at the same time, on the two cores a worker has.
+"""Run two parts of an analysis at the same time, on the two cores a worker has: the face track beside the
+audio track, and inside the audio track ASR beside diarization and the reading of voices.
 
 Why threads and not processes: every model call (TFLite, ONNX Runtime, CTranslate2) and the PyAV decoder
 release the GIL, so two threads keep two cores busy without copying the lesson's audio or frames between
-processes. The tracks share nothing but the progress callback, which is serialised here.
+processes. The sides share nothing but the progress callback, which is serialised here.
 
 Errors and cancellation: the first side to fail makes the other side stop at its next progress call, and
-its own error is raised (a ``JobCancelled`` from the job's callback, an ``InputError`` from a bad file, ...),
-so a failure is never hidden behind the other track's still-running work.
+its own error is raised (a ``JobCancelled`` from the job's callback, an ``InputError`` from a bad file,
+...), so a failure is never hidden behind the other side's still-running work. A progress call that raises
+(a deleted job) counts as a failure before the lock is let go, so no call queued behind it reaches the job.
 """
 
 from __future__ import annotations
@@ -39,10 +41,14 @@ def side_by_side(
     lock = threading.Lock()
 
     def guarded(stage: str, fraction: float) -> None:
-        if failed.is_set():
-            raise OtherSideFailed
         with lock:  # the CLI bar and the job's database writes are not thread-safe
-            progress(stage, fraction)
+            if failed.is_set():  # checked under the lock: a call that waited for it must not go through
+                raise OtherSideFailed
+            try:
+                progress(stage, fraction)
+            except BaseException:
+                failed.set()  # still under the lock: the next caller stops (a cancelled job, a closed bar)
+                raise
 
     def run(side: Callable[[Progress], A | B]) -> A | B:
         try:
