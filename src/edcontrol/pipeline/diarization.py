@@ -342,9 +342,12 @@ def shared_embeddings(pieces: list[_Piece], starts: np.ndarray, min_iou: float) 
     Deterministic (window order), so a report does not depend on thread timing.
     """
     owner: list[int | None] = [None] * len(pieces)
-    seen: dict[int, list[tuple[int, np.ndarray]]] = {}  # first lesson frame -> (piece, lesson frames)
+    seen: dict[int, list[tuple[int, np.ndarray]]] = {}  # second of the first lesson frame -> (piece, frames)
     for i, p in enumerate(pieces):
-        frames = np.flatnonzero(p.use) + round(starts[p.speaker.window] / FRAME_STEP_S)
+        start = float(starts[p.speaker.window])
+        for gone in [k for k in seen if k < int(start) - 1]:  # windows only move on: memory stays bounded
+            del seen[gone]
+        frames = np.flatnonzero(p.use) + round(start / FRAME_STEP_S)
         if not len(frames):
             continue
         owner[i] = i
