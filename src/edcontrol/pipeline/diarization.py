@@ -447,13 +447,23 @@ def _cohesion(sim: np.ndarray, apart: np.ndarray, members: np.ndarray) -> float:
     return float(sim[np.ix_(members, members)][pairs].mean()) if pairs.any() else float("nan")
 
 
-def same_talk(pool: list[LocalSpeaker], starts: np.ndarray, min_overlap: float = 0.5) -> np.ndarray:
-    """(n, n) bool: the two pieces cover mostly the same seconds of the lesson (over half the shorter)."""
-    span = np.array([_lesson_span(s, starts) for s in pool])
+def same_talk(pool: list[LocalSpeaker], starts: np.ndarray, min_overlap: float = 0.5, rows: int = 256) -> np.ndarray:
+    """(n, n) bool: the two pieces cover mostly the same seconds of the lesson (over half the shorter).
+
+    Built ``rows`` rows at a time in float32: n reaches ``max_cluster_points``, and whole n x n float64
+    temporaries would add a few hundred megabytes to a long lesson's peak.
+    """
+    span = np.array([_lesson_span(s, starts) for s in pool], np.float32).reshape(-1, 2)
     a, b = span[:, 0], span[:, 1]
-    common = np.maximum(0.0, np.minimum(b[:, None], b[None, :]) - np.maximum(a[:, None], a[None, :]))
-    shorter = np.minimum((b - a)[:, None], (b - a)[None, :])
-    return common > min_overlap * np.maximum(shorter, 1e-6)
+    length = b - a
+    out = np.zeros((len(pool), len(pool)), bool)
+    for r in range(0, len(pool), rows):
+        common = np.minimum.outer(b[r : r + rows], b)
+        common -= np.maximum.outer(a[r : r + rows], a)
+        shorter = np.minimum.outer(length[r : r + rows], length)
+        np.maximum(shorter, 1e-6, out=shorter)
+        out[r : r + rows] = common > min_overlap * shorter
+    return out
 
 
 def _lesson_span(s: LocalSpeaker, starts: np.ndarray) -> tuple[float, float]:
