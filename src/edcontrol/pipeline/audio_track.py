@@ -203,7 +203,7 @@ def analyze_audio(
     emotion_model = _emotion_model(models, config) if config.emotion_inference else None
     (diar, voices), transcript = side_by_side(
         lambda p: _who_and_how(audio, segments, speakers_models, emotion_model, n_sec, config, timer, p),
-        lambda p: _timed(timer, "asr", _transcribe, audio, asr, config, p),
+        lambda p: timer.timed("asr", _transcribe, audio, asr, config, p),
         progress,
         config.parallel,
     )
@@ -237,14 +237,13 @@ class _StageTimer:
     def restart(self) -> None:
         self._clock = time.perf_counter()
 
-
-def _timed(timer: _StageTimer, stage: str, step: Callable[..., T], *args: object) -> T:
-    """``step(*args)`` with its own wall time recorded under ``stage`` (steps that overlap in time)."""
-    t0 = time.perf_counter()
-    try:
-        return step(*args)
-    finally:
-        timer.timings[stage] = timer.timings.get(stage, 0.0) + time.perf_counter() - t0
+    def timed(self, stage: str, step: Callable[..., T], *args: object) -> T:
+        """``step(*args)`` with its own wall time recorded under ``stage`` (for steps that overlap in time)."""
+        t0 = time.perf_counter()
+        try:
+            return step(*args)
+        finally:
+            self.timings[stage] = self.timings.get(stage, 0.0) + time.perf_counter() - t0
 
 
 def _speaker_models(models: dict[str, object], config: AudioTrackConfig) -> SpeakerModels:
@@ -333,8 +332,8 @@ def _who_and_how(
 ) -> tuple[Diarization, _Voices]:
     """Who spoke when, then how each of them sounds: the part of the audio track that needs no transcript,
     so it runs while ASR does."""
-    diar = _timed(timer, "diarization", _diarize, audio, segments, speakers_models, config, progress)
-    voices = _timed(timer, "prosody_emotion", _listen_to_voices, audio, diar, n_sec, emotion_model, config, progress)
+    diar = timer.timed("diarization", _diarize, audio, segments, speakers_models, config, progress)
+    voices = timer.timed("prosody_emotion", _listen_to_voices, audio, diar, n_sec, emotion_model, config, progress)
     return diar, voices
 
 

@@ -63,7 +63,8 @@ class DiarizationConfig:
     min_gap_s: float = 0.6  # same-speaker turns closer than this are one turn
     split_pause_s: float = 0.15  # a local speaker's talk is embedded per stretch between pauses this long ...
     piece_s: float = 3.0  # ... and long stretches per piece of about this length (0 = whole stretches) ...
-    share_iou: float = 0.8  # ... a piece whose lesson frames match an earlier window's this well shares its embedding
+    share_iou: float = 0.8  # ... a piece matching an earlier window's lesson frames this well shares its embedding
+    # (1 = every window embeds its own pieces, as before sharing)
     batch: int = 2  # windows per segmentation call: as fast as 8 on CPU, ~140 MB less arena per thread
     threads: int = 2
 
@@ -306,13 +307,12 @@ def local_embeddings(
     for i, o in enumerate(owner):
         if o is not None and o != i:
             pieces[i].speaker.embedding = pieces[o].speaker.embedding
-    for p in pieces:
-        p.speaker.clean = p.speaker.clean and p.speaker.embedding is not None
     return [p.speaker for p in pieces]
 
 
 def _window_pieces(seg: WindowSegmentation, w: int, cfg: DiarizationConfig) -> list[_Piece]:
-    """The pieces of window ``w``: each slot's talk split at pauses and on the grid; which frames embed each."""
+    """The pieces of window ``w``: each slot's talk split at pauses and into pieces; which frames embed each
+    (none when too short: such a piece is not clean and gets no embedding)."""
     hard = seg.hard[w]
     if not hard.any():
         return []
@@ -330,7 +330,7 @@ def _window_pieces(seg: WindowSegmentation, w: int, cfg: DiarizationConfig) -> l
             use, is_clean = (clean, True) if clean.sum() * FRAME_STEP_S >= cfg.min_clean_s else (stretch, False)
             if use.sum() * FRAME_STEP_S < min(cfg.min_active_s, cfg.min_clean_s):
                 use = np.zeros_like(use)  # too short to embed
-            speaker = LocalSpeaker(w, k, stretch, None, is_clean, float(stretch.sum() * FRAME_STEP_S))
+            speaker = LocalSpeaker(w, k, stretch, None, is_clean and use.any(), float(stretch.sum() * FRAME_STEP_S))
             out.append(_Piece(speaker, use))
     return out
 
