@@ -177,3 +177,46 @@ def test_talk_heard_by_several_windows_is_embedded_once(speakers):
     assert len(pairs) == sum(b.embedding is not None for b in alone.local)
     cosines = [float(x @ y / np.linalg.norm(x) / np.linalg.norm(y)) for x, y in pairs]
     assert np.median(cosines) > 0.95 and min(cosines) > 0.7, sorted(cosines)[:5]
+
+
+def test_a_piece_across_a_change_of_speaker_is_split_and_kept_out_of_clustering(speakers):
+    """Halves of one voice keep their whole piece; halves of two voices replace it, and being short they
+    only join voices found elsewhere (not clean), so a blend of two people never defines a voice."""
+    from edcontrol.pipeline.diarization import LocalSpeaker, split_at_changes
+
+    enc: CamPlusEmbedding = speakers.models["embedding"]
+    a = np.concatenate([read_audio(p) for p in sorted(FESTVOX.glob("*.flac"))[:2]])
+    b = read_audio(TALKS / "teacher_tips_f01.mp4")[RATE : 4 * RATE]
+
+    def piece(first: np.ndarray, second: np.ndarray) -> LocalSpeaker:
+        mask = np.ones(589, bool)
+        half = [LocalSpeaker(0, 0, mask, enc.embed(x[: int(1.5 * RATE)]), True, 1.5) for x in (first, second)]
+        whole = LocalSpeaker(
+            0, 0, mask, enc.embed(np.concatenate([first[: int(1.5 * RATE)], second[:24000]])), True, 3.0
+        )
+        whole.halves = (half[0], half[1])
+        return whole
+
+    one_voice, two_voices = piece(a, a[int(2 * RATE) :]), piece(a, b)
+    out = split_at_changes([one_voice, two_voices], same_voice=0.5)
+    assert out[0] is one_voice
+    assert len(out) == 3 and not out[1].clean and not out[2].clean
+    assert float(out[1].embedding @ out[2].embedding) < 0.5
+
+
+def test_ami_speaker_change_inside_one_segmentation_slot_is_found(speakers):
+    """AMI dev01: segmentation-3.0 keeps one local slot from 4.4 s to 9.9 s while MEE012 hands over to
+    MEE009 at 7.0 s with no pause; the diarizer must still give the two stretches two different voices."""
+    from edcontrol.evaluation.audio import load_ami
+
+    item = next(i for i in load_ami(EVAL / "diar_ami_pyannote_debug", "development") if i.uri == "dev01")
+    result = speakers.diarize(item.audio)
+
+    def who(s: float, e: float) -> int | None:
+        talk: dict[int, float] = {}
+        for t in result.turns:
+            talk[t.speaker] = talk.get(t.speaker, 0.0) + max(0.0, min(e, t.end) - max(s, t.start))
+        return max(talk, key=talk.get) if talk and max(talk.values()) > 0.6 * (e - s) else None  # type: ignore[arg-type]
+
+    first, second = who(4.6, 6.4), who(7.6, 11.4)
+    assert first is not None and second is not None and first != second, result.turns

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy.cluster.hierarchy import fcluster, linkage
@@ -43,8 +43,8 @@ WINDOW_S = WINDOW_SAMPLES / SAMPLE_RATE
 @dataclass(frozen=True)
 class DiarizationConfig:
     """Tunables of the overlap-aware diarizer. The defaults are what scripts/tune_diarization.py chose on the
-    AMI train files (2026-12-06: train DER 21.5% at collar 0.25, once pieces heard by several windows
-    share one embedding and cohesion counts only pieces of different talk)."""
+    AMI train files (2026-12-06: train DER 20.6% at collar 0.25 once a piece whose halves disagree is
+    left out of clustering; threshold and cohesion tie on train across 0.5-0.6 / 0.75-1.0 and stay)."""
 
     step_s: float = 2.5  # window hop: each moment is heard by WINDOW_S / step_s windows
     min_clean_s: float = 1.0  # embed from solo frames when a local speaker has this much of them ...
@@ -65,6 +65,8 @@ class DiarizationConfig:
     piece_s: float = 3.0  # ... and long stretches per piece of about this length (0 = whole stretches) ...
     share_iou: float = 0.8  # ... a piece matching an earlier window's lesson frames this well shares its embedding
     # (1 = every window embeds its own pieces, as before sharing)
+    embed_halves: bool = True  # a piece with enough solo talk also has its two halves embedded ...
+    halves_same_voice: float = 0.5  # ... which replace it when less alike than this (a change of speaker)
     batch: int = 2  # windows per segmentation call: as fast as 8 on CPU, ~140 MB less arena per thread
     threads: int = 2
 
@@ -89,6 +91,7 @@ class LocalSpeaker:
     clean: bool  # embedded from solo frames
     active_s: float
     vad_share: float = 1.0  # share of its frames the VAD also calls speech
+    halves: tuple[LocalSpeaker, LocalSpeaker] | None = None  # the same talk cut in two, each embedded
 
 
 Progress = Callable[[float], None]
@@ -140,7 +143,7 @@ def listen(
     if cfg.fill_vad_speech:
         hear_vad_speech(seg, vad)
     local = local_embeddings(audio, seg, encoder, cfg, lambda f: progress(0.3 + 0.65 * f))
-    for s in local:
+    for s in (x for whole in local for x in (whole, *(whole.halves or ()))):
         a = round(seg.starts[s.window] / FRAME_STEP_S)
         frames = vad[a : a + FRAMES]
         s.vad_share = float((s.mask[: len(frames)] & frames).sum() / max(s.mask.sum(), 1))
@@ -151,11 +154,12 @@ def resolve(heard: Heard | None, cfg: DiarizationConfig, n_speakers: int | None 
     """Clustering, linking and reconstruction: cheap, so the tuning script re-runs only this."""
     if heard is None:
         return empty_diarization()
-    centroids = cluster_speakers(heard.local, heard.windows.starts, cfg, n_speakers)
+    local = split_at_changes(heard.local, cfg.halves_same_voice)
+    centroids = cluster_speakers(local, heard.windows.starts, cfg, n_speakers)
     if not len(centroids):
         return empty_diarization()
-    choice = link_local_speakers(heard.local, centroids)
-    activity = reconstruct(heard.windows, heard.local, choice, len(centroids), heard.segments, heard.duration, cfg)
+    choice = link_local_speakers(local, centroids)
+    activity = reconstruct(heard.windows, local, choice, len(centroids), heard.segments, heard.duration, cfg)
     turns, centroids = activity_turns(activity, centroids, heard.duration, cfg)
     return Diarization(turns, overlap_spans(turns, min_s=0.1), len(centroids), centroids)
 
@@ -273,7 +277,8 @@ def pieces(stretch: np.ndarray, piece_frames: int) -> list[np.ndarray]:
 
 @dataclass
 class _Piece:
-    """A piece to embed: its speaker entry, window, and the window frames to embed (``use``)."""
+    """A piece to embed: its speaker entry, window, the window frames to embed (``use``), and for a half,
+    whether it is the second half of a piece cut in two (the first is the piece before it)."""
 
     speaker: LocalSpeaker
     use: np.ndarray  # (F,) bool
@@ -307,7 +312,28 @@ def local_embeddings(
     for i, o in enumerate(owner):
         if o is not None and o != i:
             pieces[i].speaker.embedding = pieces[o].speaker.embedding
-    return [p.speaker for p in pieces]
+    halves = {id(h) for p in pieces if p.speaker.halves for h in p.speaker.halves}
+    return [p.speaker for p in pieces if id(p.speaker) not in halves]
+
+
+def split_at_changes(local: list[LocalSpeaker], same_voice: float) -> list[LocalSpeaker]:
+    """Each piece, or its two halves where their embeddings disagree (cosine < ``same_voice``).
+
+    Why: segmentation-3.0 often keeps one local slot through a change of speaker with no pause, and a
+    piece across the change embeds a blend that looks like both voices and glues their clusters together
+    (AMI dev01: one slot runs 4.4-9.9 s across MEE012 -> MEE009). Such a piece is left out of clustering;
+    its halves, each nearer one voice, are only linked to the voices found (marked not clean): at 1-1.5 s
+    they are too noisy to define voices themselves. Where the halves agree the whole piece stays.
+    """
+    out: list[LocalSpeaker] = []
+    for s in local:
+        h = s.halves
+        if h and h[0].embedding is not None and h[1].embedding is not None:
+            if float(h[0].embedding @ h[1].embedding) < same_voice:
+                out.extend(replace(x, clean=False) for x in h)
+                continue
+        out.append(s)
+    return out
 
 
 def _window_pieces(seg: WindowSegmentation, w: int, cfg: DiarizationConfig) -> list[_Piece]:
@@ -326,13 +352,24 @@ def _window_pieces(seg: WindowSegmentation, w: int, cfg: DiarizationConfig) -> l
             continue
         stretches = talk_stretches(active, pause) if cfg.split_pause_s > 0 else [active]
         for stretch in (p for st in stretches for p in pieces(st, piece)):
-            clean = stretch & solo
-            use, is_clean = (clean, True) if clean.sum() * FRAME_STEP_S >= cfg.min_clean_s else (stretch, False)
-            if use.sum() * FRAME_STEP_S < min(cfg.min_active_s, cfg.min_clean_s):
-                use = np.zeros_like(use)  # too short to embed
-            speaker = LocalSpeaker(w, k, stretch, None, is_clean and use.any(), float(stretch.sum() * FRAME_STEP_S))
-            out.append(_Piece(speaker, use))
+            whole = _piece_to_embed(w, k, stretch, solo, cfg)
+            out.append(whole)
+            if cfg.embed_halves:
+                halves = [_piece_to_embed(w, k, h, solo, cfg) for h in pieces(stretch, max(1, stretch.sum() // 2))]
+                if len(halves) == 2 and all(h.speaker.clean for h in halves):
+                    whole.speaker.halves = (halves[0].speaker, halves[1].speaker)
+                    out.extend(halves)
     return out
+
+
+def _piece_to_embed(w: int, k: int, stretch: np.ndarray, solo: np.ndarray, cfg: DiarizationConfig) -> _Piece:
+    """The frames of ``stretch`` to embed: its solo frames when there are enough, else all of it, else none."""
+    clean = stretch & solo
+    use, is_clean = (clean, True) if clean.sum() * FRAME_STEP_S >= cfg.min_clean_s else (stretch, False)
+    if use.sum() * FRAME_STEP_S < min(cfg.min_active_s, cfg.min_clean_s):
+        use = np.zeros_like(use)  # too short to embed
+    speaker = LocalSpeaker(w, k, stretch, None, is_clean and use.any(), float(stretch.sum() * FRAME_STEP_S))
+    return _Piece(speaker, use)
 
 
 def shared_embeddings(pieces: list[_Piece], starts: np.ndarray, min_iou: float) -> list[int | None]:
