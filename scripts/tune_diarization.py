@@ -26,10 +26,15 @@ from edcontrol.models.speaker_segmentation import SpeakerSegmentation
 from edcontrol.models.voice_activity import VoiceActivity
 from edcontrol.pipeline.diarization import DiarizationConfig, listen, resolve
 
-LISTEN_GRID = {"step_s": [2.5], "piece_s": [3.0, 4.0], "fill_vad_speech": [True], "embed_halves": [False, True]}
+LISTEN_GRID = {
+    "step_s": [2.5],
+    "piece_s": [3.0, 4.0],
+    "fill_vad_speech": [True],
+    "embed_halves": [False, True],
+    "halves_same_voice": [0.4, 0.5, 0.6],
+}
 TIE = 0.001  # train DER differences smaller than this do not choose between settings
 RESOLVE_GRID = {
-    "halves_same_voice": [0.0, 0.4, 0.5, 0.6, 0.7],
     "threshold": [0.45, 0.5, 0.55, 0.6, 0.65, 0.7],
     "cohesion_ratio": [0.75, 0.8, 0.85, 0.9, 0.95, 1.0],
     "min_cluster_s": [0.0, 2.0],
@@ -84,12 +89,12 @@ def main() -> None:
     results = []
     for listen_values in itertools.product(*LISTEN_GRID.values()):
         base = replace(DiarizationConfig(), **dict(zip(LISTEN_GRID, listen_values, strict=True)))
+        if not base.embed_halves and base.halves_same_voice != LISTEN_GRID["halves_same_voice"][0]:
+            continue  # no halves: the same as the first value
         heard = {it.uri: listen(it.audio, speech[it.uri], seg, enc, base, lambda _f: None) for it in train}
         first = len(results)
         for values in itertools.product(*RESOLVE_GRID.values()):
             cfg = replace(base, **dict(zip(RESOLVE_GRID, values, strict=True)))
-            if not base.embed_halves and cfg.halves_same_voice != RESOLVE_GRID["halves_same_voice"][0]:
-                continue  # no halves to join: the same result
             summary = score_diarization(train, lambda uri, _audio, c=cfg, h=heard: resolve(h[uri], c))
             row = {**dict(zip(LISTEN_GRID, listen_values, strict=True)), **dict(zip(RESOLVE_GRID, values, strict=True))}
             count_errors = sum(abs(f["speakers_found"] - f["speakers_true"]) for f in summary["files"])

@@ -143,7 +143,7 @@ def listen(
     if cfg.fill_vad_speech:
         hear_vad_speech(seg, vad)
     local = local_embeddings(audio, seg, encoder, cfg, lambda f: progress(0.3 + 0.65 * f))
-    for s in (x for whole in local for x in (whole, *(whole.halves or ()))):
+    for s in local:
         a = round(seg.starts[s.window] / FRAME_STEP_S)
         frames = vad[a : a + FRAMES]
         s.vad_share = float((s.mask[: len(frames)] & frames).sum() / max(s.mask.sum(), 1))
@@ -154,12 +154,11 @@ def resolve(heard: Heard | None, cfg: DiarizationConfig, n_speakers: int | None 
     """Clustering, linking and reconstruction: cheap, so the tuning script re-runs only this."""
     if heard is None:
         return empty_diarization()
-    local = split_at_changes(heard.local, cfg.halves_same_voice)
-    centroids = cluster_speakers(local, heard.windows.starts, cfg, n_speakers)
+    centroids = cluster_speakers(heard.local, heard.windows.starts, cfg, n_speakers)
     if not len(centroids):
         return empty_diarization()
-    choice = link_local_speakers(local, centroids)
-    activity = reconstruct(heard.windows, local, choice, len(centroids), heard.segments, heard.duration, cfg)
+    choice = link_local_speakers(heard.local, centroids)
+    activity = reconstruct(heard.windows, heard.local, choice, len(centroids), heard.segments, heard.duration, cfg)
     turns, centroids = activity_turns(activity, centroids, heard.duration, cfg)
     return Diarization(turns, overlap_spans(turns, min_s=0.1), len(centroids), centroids)
 
@@ -313,7 +312,7 @@ def local_embeddings(
         if o is not None and o != i:
             pieces[i].speaker.embedding = pieces[o].speaker.embedding
     halves = {id(h) for p in pieces if p.speaker.halves for h in p.speaker.halves}
-    return [p.speaker for p in pieces if id(p.speaker) not in halves]
+    return split_at_changes([p.speaker for p in pieces if id(p.speaker) not in halves], cfg.halves_same_voice)
 
 
 def split_at_changes(local: list[LocalSpeaker], same_voice: float) -> list[LocalSpeaker]:
@@ -327,7 +326,7 @@ def split_at_changes(local: list[LocalSpeaker], same_voice: float) -> list[Local
     """
     out: list[LocalSpeaker] = []
     for s in local:
-        h = s.halves
+        h, s.halves = s.halves, None  # kept or not, the halves are not held past this point (memory)
         if h and h[0].embedding is not None and h[1].embedding is not None:
             if float(h[0].embedding @ h[1].embedding) < same_voice:
                 out.extend(replace(x, clean=False) for x in h)
