@@ -44,7 +44,7 @@ def prosody(audio: np.ndarray, chunk: int = 1024) -> Prosody:
         seg = audio[c0 * HOP : (c0 + chunk - 1) * HOP + WIN]
         frames = frame_signal(seg).astype(np.float32)
         rms = np.sqrt(np.mean(frames.astype(np.float64) ** 2, axis=1))
-        loud.append(20 * np.log10(np.maximum(rms, 1e-6)))
+        loud.append((20 * np.log10(np.maximum(rms, 1e-6))).astype(np.float32))  # float32: 4 B a frame kept
         x = (frames - frames.mean(axis=1, keepdims=True)) * window
         spec = np.fft.rfft(x, n=2 * WIN, axis=1)
         ac = np.fft.irfft(np.abs(spec) ** 2, axis=1)[:, : hi + 1]
@@ -52,8 +52,8 @@ def prosody(audio: np.ndarray, chunk: int = 1024) -> Prosody:
         lag = lo + np.argmax(ac[:, lo : hi + 1], axis=1)
         peak = ac[np.arange(len(ac)), lag]
         voiced = (peak >= VOICING) & (rms > 1e-3)
-        f0.append(np.where(voiced, SAMPLE_RATE / lag, np.nan))
-        voicing.append(np.clip(peak, 0, 1))
+        f0.append(np.where(voiced, SAMPLE_RATE / lag, np.nan).astype(np.float32))
+        voicing.append(np.clip(peak, 0, 1).astype(np.float32))
     if not loud:
         empty = np.zeros(0)
         return Prosody(empty, empty, empty, empty)

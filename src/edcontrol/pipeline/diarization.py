@@ -73,11 +73,11 @@ class DiarizationConfig:
 
 @dataclass
 class WindowSegmentation:
-    """Per computed window: its start, hard local-speaker activity (F, 3) and soft marginals (F, 3)."""
+    """Per computed window: its start and hard local-speaker activity (F, 3). The soft scores are used
+    while each batch is decoded (``hear_vad_speech``) and not kept: 2/3 of the bytes over a long lesson."""
 
     starts: np.ndarray
     hard: np.ndarray  # (W, F, 3) uint8
-    soft: np.ndarray  # (W, F, 3) float16
 
 
 @dataclass
@@ -138,10 +138,10 @@ def listen(
     starts = window_starts(segments, duration, cfg.step_s)
     if not len(starts):
         return None
-    seg = segment_windows(audio, starts, segmenter, cfg, lambda f: progress(0.3 * f))
     vad = _speech_mask(segments, int(np.ceil(duration / FRAME_STEP_S)) + 1)
-    if cfg.fill_vad_speech:
-        hear_vad_speech(seg, vad)
+    seg = segment_windows(
+        audio, starts, segmenter, cfg, lambda f: progress(0.3 * f), vad if cfg.fill_vad_speech else None
+    )
     local = local_embeddings(audio, seg, encoder, cfg, lambda f: progress(0.3 + 0.65 * f))
     for s in local:
         a = round(seg.starts[s.window] / FRAME_STEP_S)
@@ -184,37 +184,44 @@ def _window_audio(audio: np.ndarray, start_s: float) -> np.ndarray:
 
 
 def segment_windows(
-    audio: np.ndarray, starts: np.ndarray, segmenter: SpeakerSegmentation, cfg: DiarizationConfig, progress: Progress
+    audio: np.ndarray,
+    starts: np.ndarray,
+    segmenter: SpeakerSegmentation,
+    cfg: DiarizationConfig,
+    progress: Progress,
+    vad: np.ndarray | None = None,
 ) -> WindowSegmentation:
-    """Run the segmentation model over all windows, in batches, on ``cfg.threads`` threads."""
+    """Run the segmentation model over all windows, in batches, on ``cfg.threads`` threads; with ``vad``
+    (speech per lesson frame) the speech it hears that the segmentation missed is filled in per batch."""
     batches = [starts[i : i + cfg.batch] for i in range(0, len(starts), cfg.batch)]
 
-    def run(batch: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def run(batch: np.ndarray) -> np.ndarray:
         hard, soft = segmenter.to_speakers(segmenter.log_probs(np.stack([_window_audio(audio, s) for s in batch])))
-        return hard.astype(np.uint8), soft.astype(np.float16)
+        hard = hard.astype(np.uint8)
+        if vad is not None:
+            for w, start in enumerate(batch):
+                hear_vad_speech(hard[w], soft[w], vad[round(start / FRAME_STEP_S) :][:FRAMES])
+        return hard
 
-    hard_parts, soft_parts = [], []
+    hard_parts = []
     with ThreadPoolExecutor(max(1, cfg.threads)) as pool:
-        for i, (h, s) in enumerate(pool.map(run, batches)):
+        for i, h in enumerate(pool.map(run, batches)):
             hard_parts.append(h)
-            soft_parts.append(s)
             progress((i + 1) / len(batches))
-    return WindowSegmentation(starts, np.concatenate(hard_parts), np.concatenate(soft_parts))
+    return WindowSegmentation(starts, np.concatenate(hard_parts))
 
 
-def hear_vad_speech(seg: WindowSegmentation, vad: np.ndarray) -> None:
-    """Frames the VAD calls speech but the segmentation left empty go to the window's likeliest local speaker.
+def hear_vad_speech(hard: np.ndarray, soft: np.ndarray, vad: np.ndarray) -> None:
+    """Frames of one window the VAD calls speech but the segmentation left empty go to the window's
+    likeliest local speaker (``hard`` (F, 3) is filled in place; ``vad`` is the window's frames).
 
     Why: segmentation-3.0 calls quiet or reverberant far-field talk silence (whole AMI excerpts), while
     Silero hears it; the VAD decides *whether* someone talks, the segmentation's soft scores *who*.
     """
-    for w, start in enumerate(seg.starts):
-        a = round(start / FRAME_STEP_S)
-        frames = vad[a : a + FRAMES]
-        hard = seg.hard[w, : len(frames)]
-        empty = np.flatnonzero(frames & (hard.sum(axis=1) == 0))
-        if len(empty):
-            hard[empty, np.argmax(seg.soft[w, empty].astype(np.float32), axis=1)] = 1
+    n = min(len(vad), len(hard))
+    empty = np.flatnonzero(vad[:n] & (hard[:n].sum(axis=1) == 0))
+    if len(empty):
+        hard[empty, np.argmax(soft[empty], axis=1)] = 1
 
 
 def _fbank_to_frame(n_fbank: int) -> np.ndarray:
@@ -596,17 +603,27 @@ def reconstruct(
         a = round(seg.starts[s.window] / FRAME_STEP_S)
         b = min(n, a + FRAMES)
         score[a:b, c] += taper[: b - a] * s.mask[: b - a]
-    covered = cover > 0
-    voices = np.zeros(n, int)
-    voices[covered] = np.round(count[covered] / cover[covered]).astype(int)
+    voices = np.divide(count, cover, out=np.zeros_like(count), where=cover > 0)
+    voices = np.round(voices).astype(np.int8)
+    del count, cover
     if cfg.vad_gate:
         voices[~_speech_mask(segments, n)] = 0
-    voices = np.minimum(voices, np.minimum(2, (score > 0).sum(axis=1)))
-    ranked = np.argsort(-score, axis=1)
+    return _top_voices(score, voices)
+
+
+def _top_voices(score: np.ndarray, voices: np.ndarray, block: int = 65536) -> np.ndarray:
+    """(frames, k) 0/1: per frame the ``voices`` (at most 2) best-scoring speakers among those with any
+    score. Done ``block`` frames at a time: whole-lesson (frames, k) int64 rankings took ~40 MB a
+    three-hour lesson, for two numbers per frame."""
+    n, k = score.shape
     activity = np.zeros((n, k), np.uint8)
-    for j in range(min(2, k)):
-        rows = np.flatnonzero(voices > j)
-        activity[rows, ranked[rows, j]] = 1
+    for a in range(0, n, block):
+        part = score[a : a + block]
+        want = np.minimum(voices[a : a + block], np.minimum(2, (part > 0).sum(axis=1)))
+        ranked = np.argsort(-part, axis=1)[:, :2]
+        for j in range(min(2, k)):
+            rows = np.flatnonzero(want > j)
+            activity[a + rows, ranked[rows, j]] = 1
     return activity
 
 
