@@ -2,7 +2,8 @@
 
 1. 10 s windows every ``step_s`` over the stretches where the VAD hears speech;
 2. segmentation-3.0 decodes each window to up to three local speakers per frame (two at once);
-3. one CAM++ embedding per (window, local speaker), from the frames where that speaker talks alone;
+3. one CAM++ embedding per piece of each (window, local speaker)'s talk, from the frames where that
+   speaker talks alone, and one per half of it: a piece whose halves are two voices gives way to them;
 4. agglomerative clustering of those embeddings with an automatic count (or the known one);
 5. each stretch of a local speaker's talk (split at its pauses) is linked to a global speaker (two voices
    heard at once never to the same one);
@@ -283,8 +284,7 @@ def pieces(stretch: np.ndarray, piece_frames: int) -> list[np.ndarray]:
 
 @dataclass
 class _Piece:
-    """A piece to embed: its speaker entry, window, the window frames to embed (``use``), and for a half,
-    whether it is the second half of a piece cut in two (the first is the piece before it)."""
+    """A piece to embed: its speaker entry, window, and the window frames to embed (``use``)."""
 
     speaker: LocalSpeaker
     use: np.ndarray  # (F,) bool
