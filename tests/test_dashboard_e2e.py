@@ -78,14 +78,17 @@ def shoot(driver, name: str) -> Path:
 
 
 def wait_for(driver, xpath: str, timeout: float = 60.0, clickable: bool = True):
-    from selenium.common.exceptions import TimeoutException
+    from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as ec
     from selenium.webdriver.support.ui import WebDriverWait
 
     condition = ec.element_to_be_clickable if clickable else ec.presence_of_element_located
+    # Streamlit re-renders while a loaded machine catches up: an element found one moment can be replaced
+    # the next, before the condition checks it; that is "not yet", so the wait looks again.
+    wait = WebDriverWait(driver, timeout, poll_frequency=0.5, ignored_exceptions=[StaleElementReferenceException])
     try:
-        return WebDriverWait(driver, timeout, poll_frequency=0.5).until(condition((By.XPATH, xpath)))
+        return wait.until(condition((By.XPATH, xpath)))
     except TimeoutException:  # say what the page showed instead: a bare timeout cannot be diagnosed from CI
         found = driver.find_elements(By.XPATH, xpath)
         state = [(e.is_displayed(), e.is_enabled()) for e in found]
