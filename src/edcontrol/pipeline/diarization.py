@@ -139,13 +139,13 @@ def listen(
     starts = window_starts(segments, duration, cfg.step_s)
     if not len(starts):
         return None
-    vad = _speech_mask(segments, int(np.ceil(duration / FRAME_STEP_S)) + 1)
+    vad = _speech_mask(segments, _lesson_frames(duration))
     seg = segment_windows(
         audio, starts, segmenter, cfg, lambda f: progress(0.3 * f), vad if cfg.fill_vad_speech else None
     )
     local = local_embeddings(audio, seg, encoder, cfg, lambda f: progress(0.3 + 0.65 * f))
     for s in local:
-        a = round(seg.starts[s.window] / FRAME_STEP_S)
+        a = _first_frame(seg.starts[s.window])
         frames = vad[a : a + FRAMES]
         s.vad_share = float((s.mask[: len(frames)] & frames).sum() / max(s.mask.sum(), 1))
     return Heard(segments, duration, seg, local)
@@ -178,6 +178,16 @@ def window_starts(segments: list[SpeechSegment], duration: float, step_s: float)
     return grid[np.array(keep, bool)]
 
 
+def _first_frame(start_s: float) -> int:
+    """The lesson frame (FRAME_STEP_S grid) where a window starting at ``start_s`` begins."""
+    return round(float(start_s) / FRAME_STEP_S)
+
+
+def _lesson_frames(duration: float) -> int:
+    """Frames on the lesson grid, one spare so the last window's end always fits."""
+    return int(np.ceil(duration / FRAME_STEP_S)) + 1
+
+
 def _window_audio(audio: np.ndarray, start_s: float) -> np.ndarray:
     a = round(start_s * SAMPLE_RATE)
     w = audio[a : a + WINDOW_SAMPLES]
@@ -201,7 +211,7 @@ def segment_windows(
         hard = hard.astype(np.uint8)
         if vad is not None:
             for w, start in enumerate(batch):
-                hear_vad_speech(hard[w], soft[w], vad[round(start / FRAME_STEP_S) :][:FRAMES])
+                hear_vad_speech(hard[w], soft[w], vad[_first_frame(start) :][:FRAMES])
         return hard
 
     hard_parts = []
@@ -288,6 +298,7 @@ class _Piece:
 
     speaker: LocalSpeaker
     use: np.ndarray  # (F,) bool
+    half: bool = False  # one of a piece's halves: embedded, then reached through that piece's ``halves``
 
 
 def local_embeddings(
@@ -318,8 +329,7 @@ def local_embeddings(
     for i, o in enumerate(owner):
         if o is not None and o != i:
             pieces[i].speaker.embedding = pieces[o].speaker.embedding
-    halves = {id(h) for p in pieces if p.speaker.halves for h in p.speaker.halves}
-    return split_at_changes([p.speaker for p in pieces if id(p.speaker) not in halves], cfg.halves_same_voice)
+    return split_at_changes([p.speaker for p in pieces if not p.half], cfg.halves_same_voice)
 
 
 def split_at_changes(local: list[LocalSpeaker], same_voice: float) -> list[LocalSpeaker]:
@@ -361,21 +371,24 @@ def _window_pieces(seg: WindowSegmentation, w: int, cfg: DiarizationConfig) -> l
             whole = _piece_to_embed(w, k, stretch, solo, cfg)
             out.append(whole)
             if cfg.embed_halves:
-                halves = [_piece_to_embed(w, k, h, solo, cfg) for h in pieces(stretch, max(1, stretch.sum() // 2))]
+                cut = pieces(stretch, max(1, stretch.sum() // 2))
+                halves = [_piece_to_embed(w, k, h, solo, cfg, half=True) for h in cut]
                 if len(halves) == 2 and all(h.speaker.clean for h in halves):
                     whole.speaker.halves = (halves[0].speaker, halves[1].speaker)
                     out.extend(halves)
     return out
 
 
-def _piece_to_embed(w: int, k: int, stretch: np.ndarray, solo: np.ndarray, cfg: DiarizationConfig) -> _Piece:
+def _piece_to_embed(
+    w: int, k: int, stretch: np.ndarray, solo: np.ndarray, cfg: DiarizationConfig, half: bool = False
+) -> _Piece:
     """The frames of ``stretch`` to embed: its solo frames when there are enough, else all of it, else none."""
     clean = stretch & solo
     use, is_clean = (clean, True) if clean.sum() * FRAME_STEP_S >= cfg.min_clean_s else (stretch, False)
     if use.sum() * FRAME_STEP_S < min(cfg.min_active_s, cfg.min_clean_s):
         use = np.zeros_like(use)  # too short to embed
     speaker = LocalSpeaker(w, k, stretch, None, is_clean and use.any(), float(stretch.sum() * FRAME_STEP_S))
-    return _Piece(speaker, use)
+    return _Piece(speaker, use, half)
 
 
 def shared_embeddings(pieces: list[_Piece], starts: np.ndarray, min_iou: float) -> list[int | None]:
@@ -390,7 +403,7 @@ def shared_embeddings(pieces: list[_Piece], starts: np.ndarray, min_iou: float) 
         start = float(starts[p.speaker.window])
         for gone in [k for k in seen if k < int(start) - 1]:  # windows only move on: memory stays bounded
             del seen[gone]
-        frames = np.flatnonzero(p.use) + round(start / FRAME_STEP_S)
+        frames = np.flatnonzero(p.use) + _first_frame(start)
         if not len(frames):
             continue
         owner[i] = i
@@ -587,20 +600,20 @@ def reconstruct(
 ) -> np.ndarray:
     """(frames, k) 0/1 activity on the global frame grid (FRAME_STEP_S), aggregated over windows: per frame,
     the number of voices the windows agree on, filled with the speakers the most windows put there."""
-    n = int(np.ceil(duration / FRAME_STEP_S)) + 1
+    n = _lesson_frames(duration)
     taper = np.hamming(FRAMES).astype(np.float32)  # window edges hear least context: trust them least
     score = np.zeros((n, k), np.float32)
     count = np.zeros(n, np.float32)
     cover = np.zeros(n, np.float32)
     for w, start in enumerate(seg.starts):
-        a = round(start / FRAME_STEP_S)
+        a = _first_frame(start)
         b = min(n, a + FRAMES)
         cover[a:b] += taper[: b - a]
         count[a:b] += taper[: b - a] * seg.hard[w, : b - a].sum(axis=1)
     for s, c in zip(local, choice, strict=True):
         if c is None:
             continue
-        a = round(seg.starts[s.window] / FRAME_STEP_S)
+        a = _first_frame(seg.starts[s.window])
         b = min(n, a + FRAMES)
         score[a:b, c] += taper[: b - a] * s.mask[: b - a]
     voices = np.divide(count, cover, out=np.zeros_like(count), where=cover > 0)
