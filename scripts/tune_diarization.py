@@ -32,6 +32,7 @@ LISTEN_GRID = {
     "fill_vad_speech": [True],
     "embed_halves": [False, True],
     "halves_same_voice": [0.4, 0.5, 0.6],
+    "halve_below": [0.8, 1.0],
 }
 TIE = 0.001  # train DER differences smaller than this do not choose between settings
 RESOLVE_GRID = {
@@ -89,8 +90,11 @@ def main() -> None:
     results = []
     for listen_values in itertools.product(*LISTEN_GRID.values()):
         base = replace(DiarizationConfig(), **dict(zip(LISTEN_GRID, listen_values, strict=True)))
-        if not base.embed_halves and base.halves_same_voice != LISTEN_GRID["halves_same_voice"][0]:
-            continue  # no halves: the same as the first value
+        if not base.embed_halves and (base.halves_same_voice, base.halve_below) != (
+            LISTEN_GRID["halves_same_voice"][0],
+            LISTEN_GRID["halve_below"][0],
+        ):
+            continue  # no halves: the same as the first values
         heard = {it.uri: listen(it.audio, speech[it.uri], seg, enc, base, lambda _f: None) for it in train}
         first = len(results)
         for values in itertools.product(*RESOLVE_GRID.values()):

@@ -204,6 +204,33 @@ def test_a_piece_across_a_change_of_speaker_is_split_and_kept_out_of_clustering(
     assert float(out[1].embedding @ out[2].embedding) < 0.5
 
 
+def test_only_pieces_unlike_any_talk_elsewhere_get_their_halves_embedded(speakers):
+    """Pieces of one voice with a near copy at other seconds stay whole (no second CAM++ pass); a blend
+    of two voices matches nothing and is halved, even when another window heard the very same seconds
+    (those near-copies say nothing of the voice)."""
+    from edcontrol.pipeline.diarization import LocalSpeaker, pieces_to_halve
+
+    enc: CamPlusEmbedding = speakers.models["embedding"]
+    a = np.concatenate([read_audio(p) for p in sorted(FESTVOX.glob("*.flac"))[:4]])
+    b = read_audio(TALKS / "teacher_tips_f01.mp4")[RATE : 4 * RATE]
+    starts = np.array([0.0, 20.0, 40.0, 42.0])
+    mask = np.zeros(589, bool)
+    mask[:180] = True  # ~3 s of each window
+
+    def piece(window: int, audio: np.ndarray) -> LocalSpeaker:
+        s = LocalSpeaker(window, 0, mask, enc.embed(audio), True, 3.0)
+        s.halves = (s, s)  # only their presence matters here
+        return s
+
+    voice = [piece(w, a[w * 3 * RATE : (w + 1) * 3 * RATE]) for w in (0, 1)]
+    blend = np.concatenate([a[30 * RATE : int(31.5 * RATE)], b[: int(1.5 * RATE)]])
+    heard_twice = [piece(2, blend), piece(3, blend)]  # windows 2 and 3 share seconds 42-43: a copy
+    doubtful = pieces_to_halve([*voice, *heard_twice], starts, below=0.7)
+    assert float(voice[0].embedding @ voice[1].embedding) >= 0.7
+    assert [id(s) for s in doubtful] == [id(s) for s in heard_twice]
+    assert len(pieces_to_halve([*voice, *heard_twice], starts, below=1.0)) == 4  # 1.0: every piece
+
+
 def test_ami_speaker_change_inside_one_segmentation_slot_is_found(speakers):
     """AMI dev01: segmentation-3.0 keeps one local slot from 4.4 s to 9.9 s while MEE012 hands over to
     MEE009 at 7.0 s with no pause; the diarizer must still give the two stretches two different voices."""

@@ -3,7 +3,8 @@
 1. 10 s windows every ``step_s`` over the stretches where the VAD hears speech;
 2. segmentation-3.0 decodes each window to up to three local speakers per frame (two at once);
 3. one CAM++ embedding per piece of each (window, local speaker)'s talk, from the frames where that
-   speaker talks alone, and one per half of it: a piece whose halves are two voices gives way to them;
+   speaker talks alone, and, where a piece is like no talk at other seconds, one per half of it: a piece
+   whose halves are two voices gives way to them;
 4. agglomerative clustering of those embeddings with an automatic count (or the known one);
 5. each stretch of a local speaker's talk (split at its pauses) is linked to a global speaker (two voices
    heard at once never to the same one);
@@ -67,7 +68,8 @@ class DiarizationConfig:
     share_iou: float = 0.8  # ... a piece matching an earlier window's lesson frames this well shares its embedding
     # (1 = every window embeds its own pieces, as before sharing)
     embed_halves: bool = True  # a piece with enough solo talk also has its two halves embedded ...
-    halves_same_voice: float = 0.5  # ... which replace it when less alike than this (a change of speaker)
+    halves_same_voice: float = 0.5  # ... which replace it when less alike than this (a change of speaker) ...
+    halve_below: float = 0.8  # ... checked only where the piece matches no talk of other seconds this well
     batch: int = 2  # windows per segmentation call: as fast as 8 on CPU, ~140 MB less arena per thread
     threads: int = 2
 
@@ -306,19 +308,46 @@ def local_embeddings(
 ) -> list[LocalSpeaker]:
     """One embedding per piece of each local speaker of each window, from its solo frames when there are
     enough; pieces too short to embed are linked later through their slot's other pieces. A piece that an
-    earlier window already heard (nearly the same frames of the lesson) shares that window's embedding."""
+    earlier window already heard (nearly the same frames of the lesson) shares that window's embedding.
+    Then the halves of the pieces that may hold a change of speaker (``pieces_to_halve``) are embedded."""
     pieces = [p for w in range(len(seg.starts)) for p in _window_pieces(seg, w, cfg)]
     owner = shared_embeddings(pieces, seg.starts, cfg.share_iou)
-    todo: dict[int, list[int]] = {}
-    for i, o in enumerate(owner):
-        if o == i:
-            todo.setdefault(pieces[i].speaker.window, []).append(i)
+    wholes = [i for i, p in enumerate(pieces) if not p.half]
+    _embed_pieces(audio, seg, encoder, cfg, pieces, owner, wholes, lambda f: progress(0.8 * f))
+    speakers = [pieces[i].speaker for i in wholes]
+    doubtful = {id(s) for s in pieces_to_halve(speakers, seg.starts, cfg.halve_below)}
+    for s in speakers:
+        if id(s) not in doubtful:
+            s.halves = None  # not worth a second look: the piece stays whole
+    halves = {id(h) for s in speakers for h in s.halves or ()}
+    todo = [i for i, p in enumerate(pieces) if p.half and id(p.speaker) in halves]
+    _embed_pieces(audio, seg, encoder, cfg, pieces, owner, todo, lambda f: progress(0.8 + 0.2 * f))
+    return split_at_changes(speakers, cfg.halves_same_voice)
+
+
+def _embed_pieces(
+    audio: np.ndarray,
+    seg: WindowSegmentation,
+    encoder: CamPlusEmbedding,
+    cfg: DiarizationConfig,
+    pieces: list[_Piece],
+    owner: list[int | None],
+    wanted: list[int],
+    progress: Progress,
+) -> None:
+    """Embed the ``wanted`` pieces: each owner once (one fbank per window, windows on ``cfg.threads``
+    threads), then the pieces that share an owner's frames take its embedding."""
+    todo: dict[int, set[int]] = {}
+    for i in wanted:
+        o = owner[i]
+        if o is not None and pieces[o].speaker.embedding is None:
+            todo.setdefault(pieces[o].speaker.window, set()).add(o)
     cap = int(cfg.max_embed_s / 0.01)
 
     def embed_window(w: int) -> None:
         feats = fbank(_window_audio(audio, float(seg.starts[w])))
         to_frame = _fbank_to_frame(len(feats))
-        for i in todo[w]:
+        for i in sorted(todo[w]):
             pieces[i].speaker.embedding = encoder.embed_frames(feats[_centred(pieces[i].use[to_frame], cap)])
 
     windows = sorted(todo)
@@ -326,10 +355,41 @@ def local_embeddings(
         for n, _ in enumerate(pool.map(embed_window, windows)):
             if n % 16 == 15 or n == len(windows) - 1:
                 progress((n + 1) / len(windows))
-    for i, o in enumerate(owner):
+    for i in wanted:
+        o = owner[i]
         if o is not None and o != i:
             pieces[i].speaker.embedding = pieces[o].speaker.embedding
-    return split_at_changes([p.speaker for p in pieces if not p.half], cfg.halves_same_voice)
+
+
+def pieces_to_halve(
+    local: list[LocalSpeaker], starts: np.ndarray, below: float, refs: int = 3000, rows: int = 256
+) -> list[LocalSpeaker]:
+    """The pieces with halves whose embedding matches no piece of other seconds of the lesson this well
+    (cosine < ``below``; 1.0 = every piece with halves).
+
+    Why: a piece across a change of speaker embeds a blend of two voices, unlike any one voice's talk
+    elsewhere, while a piece of one voice that talks on has a near copy in that voice's other pieces.
+    Only the doubtful pieces pay for a second CAM++ pass over their halves (most pieces of a lesson
+    are one voice). Compared with at most ``refs`` pieces spread over the lesson, ``rows`` at a time
+    (memory and time linear in length).
+    """
+    with_halves = [s for s in local if s.halves is not None and s.embedding is not None]
+    if below >= 1.0 or not with_halves:
+        return with_halves
+    embedded = [s for s in local if s.embedding is not None]
+    ref = embedded[:: max(1, int(np.ceil(len(embedded) / refs)))]
+    ref_emb = np.stack([s.embedding for s in ref]).astype(np.float32)  # type: ignore[misc]
+    ref_span = np.array([_lesson_span(s, starts) for s in ref], np.float32).reshape(-1, 2)
+    out: list[LocalSpeaker] = []
+    for r in range(0, len(with_halves), rows):
+        block = with_halves[r : r + rows]
+        emb = np.stack([s.embedding for s in block]).astype(np.float32)  # type: ignore[misc]
+        span = np.array([_lesson_span(s, starts) for s in block], np.float32).reshape(-1, 2)
+        sim = emb @ ref_emb.T
+        apart = (ref_span[None, :, 0] >= span[:, 1:2]) | (ref_span[None, :, 1] <= span[:, 0:1])
+        best = np.where(apart, sim, -1.0).max(axis=1)
+        out += [s for s, b in zip(block, best, strict=True) if b < below]
+    return out
 
 
 def split_at_changes(local: list[LocalSpeaker], same_voice: float) -> list[LocalSpeaker]:
