@@ -32,7 +32,8 @@ LISTEN_GRID = {
     "fill_vad_speech": [True],
     "embed_halves": [False, True],
     "halves_same_voice": [0.4, 0.5, 0.6],
-    "halve_below": [0.8, 1.0],
+    "halve_below": [0.8],  # 2026-12-06: train DER the same at 0.8 as at 1.0 (every piece halved), and cheaper
+    "solo_max_overlap": [1.0, 0.5, 0.3, 0.2],
 }
 TIE = 0.001  # train DER differences smaller than this do not choose between settings
 RESOLVE_GRID = {
@@ -90,10 +91,7 @@ def main() -> None:
     results = []
     for listen_values in itertools.product(*LISTEN_GRID.values()):
         base = replace(DiarizationConfig(), **dict(zip(LISTEN_GRID, listen_values, strict=True)))
-        if not base.embed_halves and (base.halves_same_voice, base.halve_below) != (
-            LISTEN_GRID["halves_same_voice"][0],
-            LISTEN_GRID["halve_below"][0],
-        ):
+        if not base.embed_halves and base.halves_same_voice != LISTEN_GRID["halves_same_voice"][0]:
             continue  # no halves: the same as the first values
         heard = {it.uri: listen(it.audio, speech[it.uri], seg, enc, base, lambda _f: None) for it in train}
         first = len(results)

@@ -247,3 +247,27 @@ def test_ami_speaker_change_inside_one_segmentation_slot_is_found(speakers):
 
     first, second = who(4.6, 6.4), who(7.6, 11.4)
     assert first is not None and second is not None and first != second, result.turns
+
+
+def test_solo_frames_the_segmentation_doubts_do_not_make_a_clean_piece(speakers):
+    """AMI dev01 15.5-17.4 s: both people talk, segmentation-3.0 decides one voice alone but gives two
+    voices ~0.2-0.35 chance; with ``solo_max_overlap`` 0.3 the piece there is no longer clean (a blend
+    must not define a voice), while the clear talk of 7-11 s stays clean. Off (1.0) by default: the
+    AMI train files cannot tell the two apart."""
+    from edcontrol.evaluation.audio import load_ami
+    from edcontrol.pipeline.diarization import DiarizationConfig, _lesson_span, listen
+
+    item = next(i for i in load_ami(EVAL / "diar_ami_pyannote_debug", "development") if i.uri == "dev01")
+    seg, enc = speakers.models["segmentation"], speakers.models["embedding"]
+
+    def clean_spans(cfg: DiarizationConfig) -> list[tuple[float, float]]:
+        heard = listen(item.audio, speakers.vad.segments(item.audio), seg, enc, cfg, lambda _f: None)  # type: ignore[arg-type]
+        assert heard is not None
+        return [_lesson_span(s, heard.windows.starts) for s in heard.local if s.clean]
+
+    def has(spans: list[tuple[float, float]], a: float, b: float) -> bool:
+        return any(abs(s - a) < 0.3 and abs(e - b) < 0.3 for s, e in spans)
+
+    off, doubting = clean_spans(DiarizationConfig()), clean_spans(DiarizationConfig(solo_max_overlap=0.3))
+    assert has(off, 15.5, 17.4) and not has(doubting, 15.5, 17.4)
+    assert sum(1 for s, e in doubting if s >= 7.0 and e <= 12.0) >= 3

@@ -57,3 +57,8 @@ class SpeakerSegmentation:
         hard = POWERSET[np.argmax(log_probs, axis=-1)]
         soft = np.exp(log_probs) @ POWERSET
         return hard, soft
+
+    @staticmethod
+    def overlap_probability(log_probs: np.ndarray) -> np.ndarray:
+        """(B, F) probability that two local speakers talk at once (the powerset's pair classes)."""
+        return np.exp(log_probs[..., 4:]).sum(axis=-1)

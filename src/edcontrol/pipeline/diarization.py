@@ -46,7 +46,9 @@ WINDOW_S = WINDOW_SAMPLES / SAMPLE_RATE
 class DiarizationConfig:
     """Tunables of the overlap-aware diarizer. The defaults are what scripts/tune_diarization.py chose on the
     AMI train files (2026-12-06: train DER 20.6% at collar 0.25 once a piece whose halves disagree is
-    left out of clustering; threshold and cohesion tie on train across 0.5-0.6 / 0.75-1.0 and stay)."""
+    left out of clustering; threshold and cohesion tie on train across 0.5-0.6 / 0.75-1.0 and stay;
+    halving only doubtful pieces (``halve_below`` 0.8) and doubting solo frames (``solo_max_overlap``)
+    tie with their off values on train too, so the first is on because it is cheaper and the second off)."""
 
     step_s: float = 2.5  # window hop: each moment is heard by WINDOW_S / step_s windows
     min_clean_s: float = 1.0  # embed from solo frames when a local speaker has this much of them ...
@@ -70,6 +72,7 @@ class DiarizationConfig:
     embed_halves: bool = True  # a piece with enough solo talk also has its two halves embedded ...
     halves_same_voice: float = 0.5  # ... which replace it when less alike than this (a change of speaker) ...
     halve_below: float = 0.8  # ... checked only where the piece matches no talk of other seconds this well
+    solo_max_overlap: float = 1.0  # a frame is solo (clean) only while two voices at once are less likely than this
     batch: int = 2  # windows per segmentation call: as fast as 8 on CPU, ~140 MB less arena per thread
     threads: int = 2
 
@@ -77,10 +80,12 @@ class DiarizationConfig:
 @dataclass
 class WindowSegmentation:
     """Per computed window: its start and hard local-speaker activity (F, 3). The soft scores are used
-    while each batch is decoded (``hear_vad_speech``) and not kept: 2/3 of the bytes over a long lesson."""
+    while each batch is decoded (``hear_vad_speech``, ``unsure``) and not kept: 2/3 of the bytes over a
+    long lesson."""
 
     starts: np.ndarray
     hard: np.ndarray  # (W, F, 3) uint8
+    unsure: np.ndarray | None = None  # (W, F) bool: frames with a real chance of two voices at once
 
 
 @dataclass
@@ -208,20 +213,22 @@ def segment_windows(
     (speech per lesson frame) the speech it hears that the segmentation missed is filled in per batch."""
     batches = [starts[i : i + cfg.batch] for i in range(0, len(starts), cfg.batch)]
 
-    def run(batch: np.ndarray) -> np.ndarray:
-        hard, soft = segmenter.to_speakers(segmenter.log_probs(np.stack([_window_audio(audio, s) for s in batch])))
+    def run(batch: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        log_probs = segmenter.log_probs(np.stack([_window_audio(audio, s) for s in batch]))
+        hard, soft = segmenter.to_speakers(log_probs)
         hard = hard.astype(np.uint8)
         if vad is not None:
             for w, start in enumerate(batch):
                 hear_vad_speech(hard[w], soft[w], vad[_first_frame(start) :][:FRAMES])
-        return hard
+        return hard, segmenter.overlap_probability(log_probs) >= cfg.solo_max_overlap
 
-    hard_parts = []
+    hard_parts, unsure_parts = [], []
     with ThreadPoolExecutor(max(1, cfg.threads)) as pool:
-        for i, h in enumerate(pool.map(run, batches)):
+        for i, (h, u) in enumerate(pool.map(run, batches)):
             hard_parts.append(h)
+            unsure_parts.append(u)
             progress((i + 1) / len(batches))
-    return WindowSegmentation(starts, np.concatenate(hard_parts))
+    return WindowSegmentation(starts, np.concatenate(hard_parts), np.concatenate(unsure_parts))
 
 
 def hear_vad_speech(hard: np.ndarray, soft: np.ndarray, vad: np.ndarray) -> None:
@@ -421,6 +428,8 @@ def _window_pieces(seg: WindowSegmentation, w: int, cfg: DiarizationConfig) -> l
     pause = max(1, round(cfg.split_pause_s / FRAME_STEP_S))
     piece = round(cfg.piece_s / FRAME_STEP_S)
     solo = hard.sum(axis=1) == 1
+    if seg.unsure is not None:
+        solo &= ~seg.unsure[w]  # alone by the decision, but two voices were likely: a blend, not clean
     out = []
     for k in range(LOCAL_SPEAKERS):
         active = hard[:, k].astype(bool)
