@@ -14,7 +14,8 @@ blocks, and so does the heap top below 2x the threshold. Fixed at 16 MB, the mod
 16 MB still reuse arena memory (at 1-4 MB the extra page faults cost 10% of the wall time) while larger
 ones are handed back on free and the heap is trimmed at glibc's default. Same 10-minute lesson with ASR
 (2026-12-06, third session, set for the whole process with GLIBC_TUNABLES): 1215 MB -> 1094 MB, 61.0 s
--> 61.1 s; 1 MB: 922 MB but 68.1 s; 4 MB: 969 MB, 66.4 s.
+-> 61.1 s; 1 MB: 922 MB but 68.1 s; 4 MB: 969 MB, 66.4 s. Both settings hold for the whole process from the
+first analysis on (mallopt has no per-thread form); nothing else a worker runs was measured worse for it.
 """
 
 from __future__ import annotations
