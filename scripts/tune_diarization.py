@@ -91,8 +91,9 @@ def main() -> None:
     results = []
     for listen_values in itertools.product(*LISTEN_GRID.values()):
         base = replace(DiarizationConfig(), **dict(zip(LISTEN_GRID, listen_values, strict=True)))
-        if not base.embed_halves and base.halves_same_voice != LISTEN_GRID["halves_same_voice"][0]:
-            continue  # no halves: the same as the first values
+        halves_knobs = ("halves_same_voice", "halve_below")
+        if not base.embed_halves and any(getattr(base, k) != LISTEN_GRID[k][0] for k in halves_knobs):
+            continue  # no halves: the same as with the halves' knobs at their first values
         heard = {it.uri: listen(it.audio, speech[it.uri], seg, enc, base, lambda _f: None) for it in train}
         first = len(results)
         for values in itertools.product(*RESOLVE_GRID.values()):

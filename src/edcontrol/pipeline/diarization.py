@@ -212,15 +212,16 @@ def segment_windows(
     """Run the segmentation model over all windows, in batches, on ``cfg.threads`` threads; with ``vad``
     (speech per lesson frame) the speech it hears that the segmentation missed is filled in per batch."""
     batches = [starts[i : i + cfg.batch] for i in range(0, len(starts), cfg.batch)]
+    doubt = cfg.solo_max_overlap < 1.0  # at 1.0 no frame is doubted: nothing to compute or keep
 
-    def run(batch: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def run(batch: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
         log_probs = segmenter.log_probs(np.stack([_window_audio(audio, s) for s in batch]))
         hard, soft = segmenter.to_speakers(log_probs)
         hard = hard.astype(np.uint8)
         if vad is not None:
             for w, start in enumerate(batch):
                 hear_vad_speech(hard[w], soft[w], vad[_first_frame(start) :][:FRAMES])
-        return hard, segmenter.overlap_probability(log_probs) >= cfg.solo_max_overlap
+        return hard, segmenter.overlap_probability(log_probs) >= cfg.solo_max_overlap if doubt else None
 
     hard_parts, unsure_parts = [], []
     with ThreadPoolExecutor(max(1, cfg.threads)) as pool:
@@ -228,7 +229,7 @@ def segment_windows(
             hard_parts.append(h)
             unsure_parts.append(u)
             progress((i + 1) / len(batches))
-    return WindowSegmentation(starts, np.concatenate(hard_parts), np.concatenate(unsure_parts))
+    return WindowSegmentation(starts, np.concatenate(hard_parts), np.concatenate(unsure_parts) if doubt else None)
 
 
 def hear_vad_speech(hard: np.ndarray, soft: np.ndarray, vad: np.ndarray) -> None:
