@@ -3,6 +3,7 @@ cancellation from either side surface, progress stays one rising percentage."""
 
 from __future__ import annotations
 
+import os
 import threading
 
 import pytest
@@ -156,3 +157,35 @@ def test_malloc_arenas_are_capped_where_the_c_library_is_glibc():
     if platform.libc_ver()[0] != "glibc":
         pytest.skip("only glibc has malloc arenas to cap")
     assert cap_malloc_arenas(2) is True
+
+
+def test_free_pages_below_live_blocks_go_back_to_the_system_while_trimming():
+    """Blocks freed below one that lives on stay resident (free returns only the heap's top) until
+    ``trimming`` hands them back; outside it nothing runs."""
+    import platform
+    import time
+
+    from edcontrol.pipeline.malloc_arenas import trimming
+
+    if platform.libc_ver()[0] != "glibc":
+        pytest.skip("malloc_trim is glibc's")
+
+    def resident_mb() -> float:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+    blocks = [bytearray(64 * 1024) for _ in range(3000)]  # ~190 MB of heap blocks (below the mmap threshold)
+    for b in blocks:
+        b[::4096] = b"\x01" * len(b[::4096])  # touched: resident
+    pinned = bytearray(64 * 1024)  # a block that lives on above them
+    before = resident_mb()
+    del blocks
+    kept = resident_mb()
+    with trimming(every_s=0.05) as works:
+        assert works and any(t.name == "edcontrol-malloc-trim" for t in threading.enumerate())
+        time.sleep(0.5)
+        trimmed = resident_mb()
+    assert not any(t.name == "edcontrol-malloc-trim" for t in threading.enumerate())
+    assert before - kept < 50, (before, kept)  # free alone gave little back
+    assert kept - trimmed > 150, (kept, trimmed)  # the trim gave the freed pages back
+    del pinned

@@ -21,7 +21,7 @@ from edcontrol.pipeline.audio_track import AudioTrackConfig, AudioTrackResult, a
 from edcontrol.pipeline.config import FaceTrackConfig
 from edcontrol.pipeline.face_track import FaceTrackResult, analyze_faces
 from edcontrol.pipeline.linking import link_people
-from edcontrol.pipeline.malloc_arenas import cap_malloc_arenas
+from edcontrol.pipeline.malloc_arenas import cap_malloc_arenas, trimming
 from edcontrol.pipeline.moment_fusion import (
     FusionResult,
     MomentFusionConfig,
@@ -84,9 +84,13 @@ def analyze_video(
     path = Path(path)
     info = probe(path)
     progress("decode", 1.0)
-    faces, heard = side_by_side(
-        lambda p: analyze_faces(path, info, config, p), lambda p: hear(path, info, audio_config, p), progress, parallel
-    )
+    with trimming():  # freed pages back to the system as the tracks go: peak memory flat in lesson length
+        faces, heard = side_by_side(
+            lambda p: analyze_faces(path, info, config, p),
+            lambda p: hear(path, info, audio_config, p),
+            progress,
+            parallel,
+        )
     progress("fusion", 0.0)
     duration = max(faces.duration_s, heard.duration_s)
     audio_info = heard.result.info if heard.result else None

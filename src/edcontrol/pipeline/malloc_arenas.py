@@ -22,20 +22,55 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 M_ARENA_MAX = -8  # glibc's mallopt parameter numbers (malloc.h)
 M_MMAP_THRESHOLD = -3
 ARENAS = 2  # one per core a worker has
 MMAP_THRESHOLD = 16 * 2**20
+TRIM_EVERY_S = 5.0
+
+
+def _libc() -> ctypes.CDLL | None:
+    name = ctypes.util.find_library("c")
+    try:
+        return ctypes.CDLL(name) if name else None
+    except OSError:
+        return None
 
 
 def cap_malloc_arenas(arenas: int = ARENAS, mmap_threshold: int = MMAP_THRESHOLD) -> bool:
     """Ask glibc for at most ``arenas`` malloc arenas and a fixed ``mmap_threshold``; True when it took both."""
-    name = ctypes.util.find_library("c")
-    if not name:
-        return False
+    libc = _libc()
     try:
-        libc = ctypes.CDLL(name)
-        return bool(libc.mallopt(M_ARENA_MAX, arenas)) and bool(libc.mallopt(M_MMAP_THRESHOLD, mmap_threshold))
-    except (OSError, AttributeError):  # no mallopt: not glibc
+        return bool(libc and libc.mallopt(M_ARENA_MAX, arenas) and libc.mallopt(M_MMAP_THRESHOLD, mmap_threshold))
+    except AttributeError:  # no mallopt: not glibc
         return False
+
+
+@contextmanager
+def trimming(every_s: float = TRIM_EVERY_S) -> Iterator[bool]:
+    """While inside, hand the arenas' free pages back to the system every ``every_s`` (glibc's
+    ``malloc_trim``); yields whether it can. Why: free only returns memory from the top of the heap, so
+    the pages freed below blocks that are still in use stay resident however long they stay unused, and
+    over a long lesson such pages pile up between the few blocks that live on."""
+    libc = _libc()
+    trim = getattr(libc, "malloc_trim", None)
+    if trim is None:
+        yield False
+        return
+    stop = threading.Event()
+
+    def run() -> None:
+        while not stop.wait(every_s):
+            trim(0)
+
+    worker = threading.Thread(target=run, name="edcontrol-malloc-trim", daemon=True)
+    worker.start()
+    try:
+        yield True
+    finally:
+        stop.set()
+        worker.join()
