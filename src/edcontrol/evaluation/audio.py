@@ -17,6 +17,7 @@ import numpy as np
 from edcontrol.media.audio import read_audio
 
 if TYPE_CHECKING:
+    from edcontrol.models.transcriber import Transcriber
     from edcontrol.pipeline.speaker_turns import Diarization, Turn
 
 Log = Callable[[str], None]
@@ -223,7 +224,7 @@ def eval_asr(data: Path, log: Log, model: str = "base") -> dict[str, Any]:
     return out
 
 
-def _long_form_wer(asr: Any, items: list[tuple[str, str, Path, str]], gap_s: float = 1.0) -> dict[str, Any]:
+def _long_form_wer(asr: Transcriber, items: list[tuple[str, str, Path, str]], gap_s: float = 1.0) -> dict[str, Any]:
     """The utterances read back to back (``gap_s`` of silence between) as one recording, transcribed in
     one go: what a lesson's length asks of the transcriber (packing speech into 30 s chunks across the
     whole recording, calls of a few chunks) that utterances one by one never do."""

@@ -167,7 +167,7 @@ class Transcriber:
 
     def _redecode(self, audio: np.ndarray, seg: Segment, language: str) -> list:
         """One segment's audio through the sequential decoder, which retries at higher temperatures when a
-        decode fails Whisper's own compression-ratio check; its words on the block's clock."""
+        decode fails Whisper's own compression-ratio check; its words on the packed audio's clock."""
         a, b = int(seg.start * SAMPLE_RATE), int(np.ceil(seg.end * SAMPLE_RATE))
         again, _ = self._model.transcribe(
             audio[a:b], language=language, word_timestamps=True, beam_size=1, condition_on_previous_text=False
