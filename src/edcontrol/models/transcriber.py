@@ -21,9 +21,9 @@ from pathlib import Path
 import numpy as np
 from faster_whisper import BatchedInferencePipeline, WhisperModel
 from faster_whisper.transcribe import Segment
-from faster_whisper.vad import VadOptions, get_speech_timestamps
 
 from edcontrol.media.audio import Samples
+from edcontrol.models.voice_activity import VoiceActivity
 
 SAMPLE_RATE = 16_000
 # Whisper's encoder always hears 30 s. The lesson's speech is laid back to back into CHUNK_S chunks across
@@ -200,14 +200,11 @@ def blocks(
 
 
 def speech_clips(audio: Samples, block_s: float = VAD_BLOCK_S) -> Iterator[tuple[int, int]]:
-    """Where Whisper's VAD hears speech, block by block, as lesson sample ranges in order. Talk cut by a
-    block edge comes out as two ranges that touch, which the packing lays back to back again."""
-    options = VadOptions(max_speech_duration_s=CHUNK_S, min_silence_duration_ms=160)
-    block = int(block_s * SAMPLE_RATE)
-    for a in range(0, len(audio), block):
-        piece = np.ascontiguousarray(audio[a : a + block], dtype=np.float32)
-        for found in get_speech_timestamps(piece, options):
-            yield a + int(found["start"]), a + int(found["end"])
+    """Where Whisper's VAD settings hear speech, block by block, as lesson sample ranges in order. Talk cut
+    by a block edge comes out as two ranges that touch, which the packing lays back to back again."""
+    vad = VoiceActivity(min_silence_s=0.16, min_speech_s=0.0, pad_s=0.4, block_s=block_s, max_speech_s=CHUNK_S)
+    for ranges in vad.ranges_by_block(audio):
+        yield from ranges
 
 
 def chunks(
@@ -263,10 +260,6 @@ class Packing:
 
 def packings(audio: Samples, group: int = GROUP, clips: Iterable[tuple[int, int]] | None = None) -> Iterator[Packing]:
     """The lesson's speech chunks, ``group`` to a call."""
-    batch: list[list[tuple[int, int]]] = []
-    for chunk in itertools.chain(chunks(audio, clips), [None]):
-        if chunk is not None:
-            batch.append(chunk)
-        if batch and (chunk is None or len(batch) == group):
-            yield Packing([r for c in batch for r in c], [len(c) for c in batch])
-            batch = []
+    found = chunks(audio, clips)
+    for batch in iter(lambda: list(itertools.islice(found, group)), []):
+        yield Packing([r for c in batch for r in c], [len(c) for c in batch])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -37,27 +38,31 @@ class VoiceActivity:
         min_speech_s: float = 0.25,
         pad_s: float = 0.1,
         block_s: float = 300.0,
+        max_speech_s: float = float("inf"),
     ) -> None:
         self.options = VadOptions(
             threshold=threshold,
             min_silence_duration_ms=int(min_silence_s * 1000),
             min_speech_duration_ms=int(min_speech_s * 1000),
             speech_pad_ms=int(pad_s * 1000),
+            max_speech_duration_s=max_speech_s,
         )
         self.block = max(1, round(block_s * SAMPLE_RATE) // FRAME) * FRAME
         self.bridge_s = min_silence_s + 2 * pad_s
 
     def segments(self, audio: np.ndarray) -> list[SpeechSegment]:
         out: list[SpeechSegment] = []
-        for a in range(0, len(audio), self.block):
-            piece = np.ascontiguousarray(audio[a : a + self.block], dtype=np.float32)
-            if len(piece) < SAMPLE_RATE // 10:
-                continue
-            found = [
-                SpeechSegment((a + s["start"]) / SAMPLE_RATE, (a + s["end"]) / SAMPLE_RATE)
-                for s in get_speech_timestamps(piece, self.options)
-            ]
+        for ranges in self.ranges_by_block(audio):
+            found = [SpeechSegment(a / SAMPLE_RATE, b / SAMPLE_RATE) for a, b in ranges]
             if found and out and found[0].start - out[-1].end <= self.bridge_s:  # one talk cut by the edge
                 out[-1] = SpeechSegment(out[-1].start, found.pop(0).end)
             out += found
         return out
+
+    def ranges_by_block(self, audio: np.ndarray) -> Iterator[list[tuple[int, int]]]:
+        """Block by block, the speech found in it as sample ranges of ``audio``, not yet joined across the
+        block's edges (a block under 0.1 s, the audio's tail, is skipped)."""
+        for a in range(0, len(audio), self.block):
+            piece = np.ascontiguousarray(audio[a : a + self.block], dtype=np.float32)
+            if len(piece) >= SAMPLE_RATE // 10:
+                yield [(a + int(s["start"]), a + int(s["end"])) for s in get_speech_timestamps(piece, self.options)]
