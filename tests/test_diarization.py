@@ -271,3 +271,25 @@ def test_solo_frames_the_segmentation_doubts_do_not_make_a_clean_piece(speakers)
     off, doubting = clean_spans(DiarizationConfig()), clean_spans(DiarizationConfig(solo_max_overlap=0.3))
     assert has(off, 15.5, 17.4) and not has(doubting, 15.5, 17.4)
     assert sum(1 for s, e in doubting if s >= 7.0 and e <= 12.0) >= 3
+
+
+def test_window_fbanks_computed_once_per_stretch_equal_each_window_alone():
+    """The diarizer computes the fbank of its overlapping windows once per stretch (pipeline/window_fbank.py):
+    every window's frames must be bit for bit those of the window computed alone, including a last window
+    flush with the end (off the 10 ms grid), one that runs past the audio (padded) and windows after a gap."""
+    from edcontrol.pipeline.window_fbank import block_fbanks, blocks
+
+    audio = read_audio(EVAL / "diar_ami_pyannote_debug" / "audio" / "dev01.wav")
+    win = 10 * RATE
+    starts = [0, 40_000, 80_000, 120_000, 280_000, 320_000, len(audio) - win, len(audio) - win // 2]
+    assert (len(audio) - win) % 160, "the flush window must be off the fbank grid to test it"
+    grouped = blocks(starts, range(len(starts)), win, len(audio))
+    assert [0, 1, 2, 3] in grouped and [4, 5] in grouped  # a 10 s gap between windows 3 and 4 cuts the stretch
+    seen = []
+    for block in grouped:
+        for w, feats in block_fbanks(audio, starts, block, win):
+            alone = audio[starts[w] : starts[w] + win]
+            alone = np.pad(alone, (0, win - len(alone)))
+            assert np.array_equal(feats, fbank(alone)), w
+            seen.append(w)
+    assert sorted(seen) == list(range(len(starts)))

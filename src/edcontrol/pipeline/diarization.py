@@ -26,7 +26,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 from scipy.cluster.hierarchy import fcluster, linkage
 
-from edcontrol.models.campplus_embedding import DIM, CamPlusEmbedding, fbank, fbank_centres
+from edcontrol.models.campplus_embedding import DIM, CamPlusEmbedding, fbank_centres
 from edcontrol.models.speaker_segmentation import (
     FRAME_STEP_S,
     FRAME_WIDTH_S,
@@ -38,6 +38,8 @@ from edcontrol.models.speaker_segmentation import (
 )
 from edcontrol.models.voice_activity import SpeechSegment
 from edcontrol.pipeline.speaker_turns import Diarization, Turn, empty_diarization, overlap_spans
+from edcontrol.pipeline.window_fbank import block_fbanks
+from edcontrol.pipeline.window_fbank import blocks as fbank_blocks
 
 WINDOW_S = WINDOW_SAMPLES / SAMPLE_RATE
 
@@ -343,26 +345,27 @@ def _embed_pieces(
     wanted: list[int],
     progress: Progress,
 ) -> None:
-    """Embed the ``wanted`` pieces: each owner once (one fbank per window, windows on ``cfg.threads``
-    threads), then the pieces that share an owner's frames take its embedding."""
+    """Embed the ``wanted`` pieces: each owner once (the fbank of overlapping windows computed once per
+    stretch of them, ``window_fbank``; stretches on ``cfg.threads`` threads), then the pieces that share an
+    owner's frames take its embedding."""
     todo: dict[int, set[int]] = {}
     for i in wanted:
         o = owner[i]
         if o is not None and pieces[o].speaker.embedding is None:
             todo.setdefault(pieces[o].speaker.window, set()).add(o)
     cap = int(cfg.max_embed_s / 0.01)
+    starts = [round(float(s) * SAMPLE_RATE) for s in seg.starts]
 
-    def embed_window(w: int) -> None:
-        feats = fbank(_window_audio(audio, float(seg.starts[w])))
-        to_frame = _fbank_to_frame(len(feats))
-        for i in sorted(todo[w]):
-            pieces[i].speaker.embedding = encoder.embed_frames(feats[_centred(pieces[i].use[to_frame], cap)])
+    def embed_block(block: list[int]) -> None:
+        for w, feats in block_fbanks(audio, starts, block, WINDOW_SAMPLES):
+            to_frame = _fbank_to_frame(len(feats))
+            for i in sorted(todo[w]):
+                pieces[i].speaker.embedding = encoder.embed_frames(feats[_centred(pieces[i].use[to_frame], cap)])
 
-    windows = sorted(todo)
+    stretches = fbank_blocks(starts, sorted(todo), WINDOW_SAMPLES, len(audio))
     with ThreadPoolExecutor(max(1, cfg.threads)) as pool:
-        for n, _ in enumerate(pool.map(embed_window, windows)):
-            if n % 16 == 15 or n == len(windows) - 1:
-                progress((n + 1) / len(windows))
+        for n, _ in enumerate(pool.map(embed_block, stretches)):
+            progress((n + 1) / len(stretches))
     for i in wanted:
         o = owner[i]
         if o is not None and o != i:
