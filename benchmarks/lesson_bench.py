@@ -5,7 +5,8 @@ into longer lessons once (cached). Each (lesson, run) is measured in a fresh pro
 time, peak RSS, seconds per stage (first to last progress call of the stage: the tracks overlap) and the
 largest resident memory sampled while each stage was the last to report progress (which stage holds the
 memory; exact for the ``_sequential`` runs, where one stage runs at a time), next to pure
-decoding of every frame (the floor). Runs: ``full`` (everything incl. Whisper base ASR, what ``edcontrol
+decoding of every frame (the floor), and the CPU seconds the run used (``cores``: CPU seconds per wall second,
+2.0 = both cores busy throughout). Runs: ``full`` (everything incl. Whisper base ASR, what ``edcontrol
 analyze`` does), ``no_asr``, ``faces`` (the face track only); ``full_sequential`` and ``no_asr_sequential`` run the two
 tracks one after the other (as before they ran side by side). ``--code DIR`` measures another checkout's
 ``src`` the same way (e.g. the commit before a change), so before and after stand in one table.
@@ -64,9 +65,11 @@ else:
     extra = {"persons": len(r.persons), "moments": len(moments), "schema": r.schema_version}
 wall = time.perf_counter() - t0
 spans = {s: round(last - first, 1) for s, (first, last) in sorted(stages.items(), key=lambda kv: kv[1][0])}
-peak = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+usage = resource.getrusage(resource.RUSAGE_SELF)
+peak, cpu = round(usage.ru_maxrss / 1024), usage.ru_utime + usage.ru_stime
 rss = {s: rss[s] for s in ("start", *spans) if s in rss}
-print(json.dumps({"wall_s": round(wall, 1), "peak_rss_mb": peak, "stages_s": spans, "stage_rss_mb": rss, **extra}))
+timing = {"wall_s": round(wall, 1), "cpu_s": round(cpu, 1), "cores_busy": round(cpu / wall, 2)}
+print(json.dumps({**timing, "peak_rss_mb": peak, "stages_s": spans, "stage_rss_mb": rss, **extra}))
 """
 
 
@@ -92,6 +95,22 @@ def measure(run: str, path: Path, code: Path) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def against_targets(rows: list[dict]) -> list[str]:
+    """The ratios the speed-and-memory targets are stated in, per checkout: each run's wall time over pure
+    decoding of the same lesson, and each run's peak memory at its longest lesson over its 60-minute one."""
+    out = []
+    by = {(r["code"], r["minutes"], r["run"]): r for r in rows}
+    for (code, minutes, run), r in by.items():
+        floor = by.get((code, minutes, "decode"))
+        if floor and run != "decode" and floor["wall_s"] > 0:
+            out.append(f"{Path(code).name} {minutes:g} min {run}: {r['wall_s'] / floor['wall_s']:.1f}x pure decoding")
+        base = by.get((code, 60.0, run))
+        if base and minutes > 60 and run != "decode":
+            growth = r["peak_rss_mb"] / base["peak_rss_mb"] - 1
+            out.append(f"{Path(code).name} {run}: peak RSS {minutes:g} min / 60 min = {growth:+.1%}")
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--minutes", type=float, nargs="+", default=[10.0, 60.0, 180.0])
@@ -104,7 +123,8 @@ def main() -> None:
     from edcontrol.media.probe import probe
 
     rows = []
-    print(f"{'code':<14} {'min':>5} {'run':<7} {'wall s':>8} {'x RT':>7} {'peak MB':>8}  stages (s)")
+    head = f"{'code':<14} {'min':>5} {'run':<7} {'wall s':>8} {'x RT':>7} {'cpu s':>7} {'cores':>5} {'peak MB':>8}"
+    print(f"{head}  stages (s)")
     for minutes in args.minutes:
         path = lesson(minutes, args.cache)
         seconds = probe(path).duration_s or minutes * 60
@@ -121,15 +141,20 @@ def main() -> None:
                 rows.append(row)
                 print(
                     f"{code.name:<14} {minutes:>5g} {run:<7} {row['wall_s']:>8} {row['x_real_time']:>7} "
-                    f"{row['peak_rss_mb']:>8}  {row.get('stages_s', {})}",
+                    f"{row.get('cpu_s', '-'):>7} {row.get('cores_busy', '-'):>5} {row['peak_rss_mb']:>8}  "
+                    f"{row.get('stages_s', {})}",
                     flush=True,
                 )
                 if row.get("stage_rss_mb"):
-                    print(f"{'':<14} {'':>5} {'':<7} {'':>8} {'':>7} {'':>8}  RSS MB by stage {row['stage_rss_mb']}")
+                    print(f"{'':<{len(head)}}  RSS MB by stage {row['stage_rss_mb']}")
+    summary = against_targets(rows)
+    for line in summary:
+        print(line)
     print(
         json.dumps(
             {
                 "benchmark": "lesson",
+                "summary": summary,
                 "data": str(SAMPLE),
                 "cpus": os.cpu_count(),
                 "machine": platform.machine(),

@@ -201,8 +201,9 @@ def analyze_audio(
     n_sec = max(1, int(np.ceil(len(audio) / SAMPLE_RATE - 1e-6)))
     asr = _transcriber(models, config) if segments else None
     emotion_model = _emotion_model(models, config) if config.emotion_inference else None
+    text_models = models if asr is not None else None
     (diar, voices), transcript = side_by_side(
-        lambda p: _who_and_how(audio, segments, speakers_models, emotion_model, n_sec, config, timer, p),
+        lambda p: _who_and_how(audio, segments, speakers_models, emotion_model, n_sec, config, timer, p, text_models),
         lambda p: timer.timed("asr", _transcribe, audio, asr, config, p),
         progress,
         config.parallel,
@@ -329,11 +330,16 @@ def _who_and_how(
     config: AudioTrackConfig,
     timer: _StageTimer,
     progress: Progress,
+    text_models: dict[str, object] | None = None,
 ) -> tuple[Diarization, _Voices]:
     """Who spoke when, then how each of them sounds: the part of the audio track that needs no transcript,
-    so it runs while ASR does."""
+    so it runs while ASR does. With ``text_models`` (a transcript is coming) the text-tone models are then
+    loaded here too, while ASR still runs: loading them (sklearn's import and the profanity model, 2-4 s)
+    after the transcript was the lesson's last step, with one core idle."""
     diar = timer.timed("diarization", _diarize, audio, segments, speakers_models, config, progress)
     voices = timer.timed("prosody_emotion", _listen_to_voices, audio, diar, n_sec, emotion_model, config, progress)
+    if text_models is not None:
+        _text_tone(text_models)
     return diar, voices
 
 
@@ -526,7 +532,7 @@ def _text_config(config: AudioTrackConfig) -> TextConfig:
 def _sentences(heard: _Heard, config: AudioTrackConfig, models: dict[str, object]) -> list[Sentence]:
     if heard.transcript is None or not heard.diar.turns:
         return []
-    tone = models.setdefault("tone", TextTone())
+    tone = _text_tone(models)
     return scored_sentences(
         heard.diar.turns,
         heard.words,
@@ -535,6 +541,12 @@ def _sentences(heard: _Heard, config: AudioTrackConfig, models: dict[str, object
         tone,
         _text_config(config),  # type: ignore[arg-type]
     )
+
+
+def _text_tone(models: dict[str, object]) -> TextTone:
+    if "tone" not in models:
+        models["tone"] = TextTone()
+    return models["tone"]  # type: ignore[return-value]
 
 
 def _calm_answers(
