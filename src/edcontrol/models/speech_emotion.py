@@ -37,6 +37,7 @@ MAX_SEGMENT = WINDOW - GAP  # longer segments are cut (callers chunk turns into 
 BATCH = 1  # windows per encoder call: its attention needs ~70 MB per window per layer
 STATE_DIM = 512  # Whisper base's encoder width
 _SILENCE = np.zeros(GAP, np.float32)
+_ROWS = 512  # segments normalised and classified at a time
 
 
 @dataclass(frozen=True)
@@ -84,10 +85,11 @@ def pooled_states(encoder: WhisperModel, segments: Sequence[np.ndarray]) -> np.n
     """Mean and deviation of the encoder states over each packed segment: (n segments, 1024). Shared by the
     model and its training script, so both see segments in the same context. Windows are built, encoded and
     pooled ``BATCH`` at a time: an hour of one speaker's talk is ~120 windows of 3 MB of states each, which
-    held together would grow with the lesson."""
+    held together would grow with the lesson. The rows are float32, as the encoder's states are (float64 rows
+    held the same numbers in twice the memory: 24 MB for a teacher's three hours of 3 s chunks)."""
     placed = layout(segments)
     members = _members(placed)
-    rows = np.zeros((len(segments), 2 * STATE_DIM))
+    rows = np.zeros((len(segments), 2 * STATE_DIM), np.float32)
     for i in range(0, len(members) if placed else 0, BATCH):
         group = members[i : i + BATCH]
         states = np.asarray(encoder.encode(np.stack([_log_mel(encoder, _window(segments, m)) for m in group])))
@@ -112,10 +114,16 @@ def load_encoder(threads: int) -> WhisperModel:
 
 
 def speaker_normalise(features: np.ndarray) -> np.ndarray:
-    """z-score each feature across one speaker's segments (rows)."""
-    mu = features.mean(axis=0, keepdims=True)
-    sd = features.std(axis=0, keepdims=True)
-    return (features - mu) / np.where(sd > 1e-9, sd, 1.0)
+    """z-score each feature across one speaker's segments (rows), in float64."""
+    mu, sd = _speaker_stats(features)
+    return (features - mu) / sd
+
+
+def _speaker_stats(features: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and deviation (1 where a feature does not vary) of each feature over the rows, in float64."""
+    mu = features.mean(axis=0, keepdims=True, dtype=np.float64)
+    sd = features.std(axis=0, keepdims=True, dtype=np.float64)
+    return mu, np.where(sd > 1e-9, sd, 1.0)
 
 
 class SpeechEmotion:
@@ -148,7 +156,10 @@ class SpeechEmotion:
     def predict_speaker(self, segments: Sequence[np.ndarray]) -> np.ndarray | None:
         if len(segments) < self.min_segments:
             return None
-        return self.predict_normalised(speaker_normalise(self.features(segments)))
+        features = self.features(segments)
+        mu, sd = _speaker_stats(features)
+        rows = range(0, len(features), _ROWS)  # normalised a block at a time: no float64 copy of every row
+        return np.concatenate([self.predict_normalised((features[r : r + _ROWS] - mu) / sd) for r in rows])
 
     def predict_normalised(self, x: np.ndarray) -> np.ndarray:
         z = x @ self._coef.T + self._intercept
