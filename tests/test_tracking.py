@@ -99,6 +99,29 @@ def test_settled_observations_keep_what_the_timeline_reads_and_drop_the_frames_o
     o = obs(0.0, 100)
     o.geometry = geo
     settle([o, obs(0.5, 300)])  # one without a mesh is left as it is
-    assert o.geometry.shape is None and o.geometry.extent is None
+    assert not hasattr(o.geometry, "shape") and not hasattr(o.geometry, "extent")
     assert (o.geometry.yaw, o.geometry.mouth_open, o.geometry.brow_height, o.geometry.eye_open) == (5.0, 0.2, 0.25, 0.3)
-    assert o.eyes == ((140, 140), (180, 140))
+    assert (o.geometry.pitch, o.geometry.mouth_width) == (-3.0, geo.mouth_width)
+    assert o.eyes == ((140, 140), (180, 140))  # the next frame follows the face from them
+
+
+def test_a_followed_face_keeps_its_eyes_one_frame_and_its_measures_for_the_lesson(grid_clip):
+    """Real frames through the analyzer as the face track runs it: the next frame follows a face from the
+    eyes of the frame before, after which they are dropped; the settled measures stay (hours-long lessons)."""
+    from edcontrol.pipeline.config import FaceTrackConfig
+    from edcontrol.pipeline.observations import FaceMeasures, FrameFaceAnalyzer, settle
+
+    frames = grid_clip("lwbsza.mpg")[:3]
+    analyzer = FrameFaceAnalyzer(FaceTrackConfig(detect_every_s=10.0))
+    seen = []
+    for i, frame in enumerate(frames):
+        obs = analyzer.observe(i * 0.5, frame)
+        analyzer.classify(frame, obs)
+        settle(obs)
+        seen.append(obs)
+    analyzer.close()
+    assert all(len(o) == 1 for o in seen)  # found once, then followed by its mesh
+    first, second, last = (o[0] for o in seen)
+    assert first.eyes is None and second.eyes is None and last.eyes is not None
+    assert all(isinstance(o.geometry, FaceMeasures) and o.expression is not None for o in (first, second, last))
+    assert abs(second.box.center[0] - first.box.center[0]) < 10  # the same face, followed

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
@@ -14,6 +14,23 @@ from edcontrol.models.types import Box, FaceDetection, FaceGeometry
 from edcontrol.pipeline.config import FaceTrackConfig
 
 
+@dataclass(frozen=True, slots=True)
+class FaceMeasures:
+    """What the lesson keeps of a frame's ``FaceGeometry`` once the frame is done: the measures the timeline
+    and the lip activity read (same names, same values), nothing the next frames no longer need."""
+
+    yaw: float
+    pitch: float
+    eye_open: float
+    mouth_open: float
+    brow_height: float
+    mouth_width: float
+
+    @classmethod
+    def of(cls, g: FaceGeometry) -> FaceMeasures:
+        return cls(g.yaw, g.pitch, g.eye_open, g.mouth_open, g.brow_height, g.mouth_width)
+
+
 @dataclass(slots=True)
 class FaceObservation:
     """One face in one sampled frame, with everything the timeline needs."""
@@ -21,8 +38,10 @@ class FaceObservation:
     t: float
     box: Box
     score: float
-    geometry: FaceGeometry | None
-    eyes: tuple[tuple[float, float], tuple[float, float]]  # for alignment: mesh eye centres, else detector's
+    geometry: FaceGeometry | FaceMeasures | None  # FaceMeasures once settled
+    # for alignment and for following the face into the next frame: mesh eye centres, else the detector's;
+    # None once that next frame was observed
+    eyes: tuple[tuple[float, float], tuple[float, float]] | None
     expression: np.ndarray | None = None  # 7 probabilities, EXPRESSIONS order
     appearance: np.ndarray | None = None  # colour histogram of the face box, for cheap change detection
     track_id: int = -1
@@ -49,6 +68,7 @@ class FrameFaceAnalyzer:
         self.faces_analysed = 0
         self._last_detection_t = -1e9
         self._followed: list[FaceObservation] = []
+        self._previous: list[FaceObservation] = []
 
     def observe(self, t: float, image: np.ndarray) -> list[FaceObservation]:
         """Faces in this frame: detected every ``detect_every_s``, followed by their mesh in between.
@@ -61,6 +81,9 @@ class FrameFaceAnalyzer:
         else:
             obs = self._detect(t, image)
             self._last_detection_t = t
+        for o in self._previous:  # followed into this frame: their eyes are not needed any more
+            o.eyes = None
+        self._previous = obs
         self._followed = [o for o in obs if o.geometry is not None]
         self.faces_analysed += len(obs)
         return obs
@@ -68,7 +91,7 @@ class FrameFaceAnalyzer:
     def _follow(self, t: float, image: np.ndarray) -> list[FaceObservation]:
         prev = self._followed
         h, w = image.shape[:2]
-        geometries = self.mesh.fit(image, [o.box for o in prev], [o.eyes for o in prev])
+        geometries = self.mesh.fit(image, [o.box for o in prev], [_eyes_of(o) for o in prev])
         obs = []
         for geometry in geometries:
             if geometry is None or geometry.extent is None:
@@ -112,7 +135,8 @@ class FrameFaceAnalyzer:
         if not todo or self.expression is None:
             return
         probs = self.expression.predict(
-            [aligned_crop(image, *o.eyes) for o in todo], [o.geometry.shape if o.geometry else None for o in todo]
+            [aligned_crop(image, *_eyes_of(o)) for o in todo],
+            [o.geometry.shape if isinstance(o.geometry, FaceGeometry) else None for o in todo],
         )
         for o, p in zip(todo, probs, strict=True):
             o.expression = p
@@ -122,12 +146,18 @@ class FrameFaceAnalyzer:
 
 
 def settle(observations: list[FaceObservation]) -> None:
-    """Drop what only this frame needed once it is tracked and classified: the mesh's expression geometry
-    and point extent. Why: the observations stay for the whole lesson (two faces at 2 fps are 43,200 in
-    three hours), and these two fields were a third of each one's memory."""
+    """Keep of the mesh's geometry only the measures the lesson reads later (``FaceMeasures``) once the frame
+    is tracked and classified. Why: the observations stay for the whole lesson (two faces at 2 fps are 43,200
+    in three hours); the full geometry (expression shape, point extent, eye points, pose roll) was two thirds
+    of each one's memory: ~900 bytes an observation before, ~300 after (with the eyes dropped a frame later)."""
     for o in observations:
-        if o.geometry is not None and (o.geometry.shape is not None or o.geometry.extent is not None):
-            o.geometry = replace(o.geometry, shape=None, extent=None)
+        if isinstance(o.geometry, FaceGeometry):
+            o.geometry = FaceMeasures.of(o.geometry)
+
+
+def _eyes_of(o: FaceObservation) -> tuple[tuple[float, float], tuple[float, float]]:
+    assert o.eyes is not None, "eyes are read in the frame of the observation and the next one only"
+    return o.eyes
 
 
 def _eyes(det: FaceDetection) -> tuple[tuple[float, float], tuple[float, float]]:
