@@ -81,13 +81,26 @@ class DiarizationConfig:
 
 @dataclass
 class WindowSegmentation:
-    """Per computed window: its start and hard local-speaker activity (F, 3). The soft scores are used
-    while each batch is decoded (``hear_vad_speech``, ``unsure``) and not kept: 2/3 of the bytes over a
-    long lesson."""
+    """Per computed window: its start and hard local-speaker activity (F, 3), kept as one byte per frame
+    (bit k: local speaker k talks; a third of the (W, F, 3) bytes, held until the lesson is reconstructed).
+    The soft scores are used while each batch is decoded (``hear_vad_speech``, ``unsure``) and not kept:
+    2/3 of the bytes over a long lesson."""
 
     starts: np.ndarray
-    hard: np.ndarray  # (W, F, 3) uint8
+    codes: np.ndarray  # (W, F) uint8: bit k set where local speaker k talks
     unsure: np.ndarray | None = None  # (W, F) bool: frames with a real chance of two voices at once
+
+    def hard(self, w: int) -> np.ndarray:
+        """(F, 3) uint8 0/1: which local speakers of window ``w`` talk in each frame."""
+        return (self.codes[w][:, None] >> _SLOT_BITS) & 1
+
+
+_SLOT_BITS = np.arange(LOCAL_SPEAKERS, dtype=np.uint8)
+
+
+def slot_codes(hard: np.ndarray) -> np.ndarray:
+    """(..., 3) 0/1 activity -> (...) uint8 with bit k set where local speaker k talks."""
+    return np.bitwise_or.reduce(hard.astype(np.uint8) << _SLOT_BITS, axis=-1)
 
 
 @dataclass
@@ -96,12 +109,23 @@ class LocalSpeaker:
 
     window: int
     slot: int
-    mask: np.ndarray  # (F,) bool: the window frames this stretch covers
+    bits: np.ndarray  # the window frames this stretch covers: (F,) bool, packed 8 to a byte when constructed
     embedding: np.ndarray | None
     clean: bool  # embedded from solo frames
     active_s: float
     vad_share: float = 1.0  # share of its frames the VAD also calls speech
     halves: tuple[LocalSpeaker, LocalSpeaker] | None = None  # the same talk cut in two, each embedded
+
+    def __post_init__(self) -> None:
+        """Why packed: a lesson has ~80 pieces a minute, all held until clustering ends; as bool arrays
+        their frames were 40% of the diarizer's memory (0.7 of 1.7 KB a piece, 7.5 MB more at three hours)."""
+        if self.bits.dtype == bool:
+            self.bits = np.packbits(self.bits)
+
+    @property
+    def mask(self) -> np.ndarray:
+        """(F,) bool: the window frames this stretch covers."""
+        return np.unpackbits(self.bits, count=FRAMES).view(bool)
 
 
 Progress = Callable[[float], None]
@@ -223,7 +247,7 @@ def segment_windows(
         if vad is not None:
             for w, start in enumerate(batch):
                 hear_vad_speech(hard[w], soft[w], vad[_first_frame(start) :][:FRAMES])
-        return hard, segmenter.overlap_probability(log_probs) >= cfg.solo_max_overlap if doubt else None
+        return slot_codes(hard), segmenter.overlap_probability(log_probs) >= cfg.solo_max_overlap if doubt else None
 
     hard_parts, unsure_parts = [], []
     with ThreadPoolExecutor(max(1, cfg.threads)) as pool:
@@ -426,7 +450,7 @@ def split_at_changes(local: list[LocalSpeaker], same_voice: float) -> list[Local
 def _window_pieces(seg: WindowSegmentation, w: int, cfg: DiarizationConfig) -> list[_Piece]:
     """The pieces of window ``w``: each slot's talk split at pauses and into pieces; which frames embed each
     (none when too short: such a piece is not clean and gets no embedding)."""
-    hard = seg.hard[w]
+    hard = seg.hard(w)
     if not hard.any():
         return []
     pause = max(1, round(cfg.split_pause_s / FRAME_STEP_S))
@@ -682,7 +706,7 @@ def reconstruct(
         a = _first_frame(start)
         b = min(n, a + FRAMES)
         cover[a:b] += taper[: b - a]
-        count[a:b] += taper[: b - a] * seg.hard[w, : b - a].sum(axis=1)
+        count[a:b] += taper[: b - a] * seg.hard(w)[: b - a].sum(axis=1)
     for s, c in zip(local, choice, strict=True):
         if c is None:
             continue
