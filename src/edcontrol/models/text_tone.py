@@ -1,6 +1,7 @@
 """Text tone of what was said: hostility/insults (RU + EN) and sentiment (EN).
 
-- English offensive language: alt-profanity-check 1.9.1 (MIT; linear SVM on 200k labelled texts).
+- English offensive language: alt-profanity-check 1.9.1 (MIT; linear SVM on 200k labelled texts), computed
+  with numpy (models/profanity_en.py: the package itself would import scikit-learn, ~135 MB).
 - English sentiment: vaderSentiment 3.3.2 (MIT lexicon).
 - Russian: the `toxicity` CNN (models/toxicity_ru.py), plus a lemma lexicon of insults matched through
   pymorphy3 (so "дураки", "дурака" all hit "дурак") that names the offending words as evidence.
@@ -46,10 +47,11 @@ class TextTone:
     version = "alt-profanity-check 1.9.1 + vaderSentiment 3.3.2 (EN); toxicity 0.30 CNN + lemma lexicon (RU)"
 
     def __init__(self) -> None:
-        from profanity_check import predict_prob
         from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-        self._profanity = predict_prob
+        from edcontrol.models.profanity_en import EnglishProfanity
+
+        self._profanity = EnglishProfanity().predict
         self._vader = SentimentIntensityAnalyzer()
         self._russian_cnn = None  # loaded on the first Russian text (navec vectors take ~1 s)
 
