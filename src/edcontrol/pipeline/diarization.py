@@ -38,7 +38,7 @@ from edcontrol.models.speaker_segmentation import (
 )
 from edcontrol.models.voice_activity import SpeechSegment
 from edcontrol.pipeline.speaker_turns import Diarization, Turn, empty_diarization, overlap_spans
-from edcontrol.pipeline.window_fbank import block_fbanks
+from edcontrol.pipeline.window_fbank import block_fbanks, padded
 from edcontrol.pipeline.window_fbank import blocks as fbank_blocks
 
 WINDOW_S = WINDOW_SAMPLES / SAMPLE_RATE
@@ -222,9 +222,7 @@ def _lesson_frames(duration: float) -> int:
 
 
 def _window_audio(audio: np.ndarray, start_s: float) -> np.ndarray:
-    a = round(start_s * SAMPLE_RATE)
-    w = audio[a : a + WINDOW_SAMPLES]
-    return np.pad(w, (0, WINDOW_SAMPLES - len(w))) if len(w) < WINDOW_SAMPLES else w
+    return padded(audio, round(start_s * SAMPLE_RATE), WINDOW_SAMPLES)
 
 
 def segment_windows(
@@ -249,13 +247,13 @@ def segment_windows(
                 hear_vad_speech(hard[w], soft[w], vad[_first_frame(start) :][:FRAMES])
         return slot_codes(hard), segmenter.overlap_probability(log_probs) >= cfg.solo_max_overlap if doubt else None
 
-    hard_parts, unsure_parts = [], []
+    code_parts, unsure_parts = [], []
     with ThreadPoolExecutor(max(1, cfg.threads)) as pool:
         for i, (h, u) in enumerate(pool.map(run, batches)):
-            hard_parts.append(h)
+            code_parts.append(h)
             unsure_parts.append(u)
             progress((i + 1) / len(batches))
-    return WindowSegmentation(starts, np.concatenate(hard_parts), np.concatenate(unsure_parts) if doubt else None)
+    return WindowSegmentation(starts, np.concatenate(code_parts), np.concatenate(unsure_parts) if doubt else None)
 
 
 def hear_vad_speech(hard: np.ndarray, soft: np.ndarray, vad: np.ndarray) -> None:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import functools
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -33,7 +34,9 @@ MMAP_THRESHOLD = 16 * 2**20
 TRIM_EVERY_S = 5.0
 
 
+@functools.cache
 def _libc() -> ctypes.CDLL | None:
+    """The C library, looked up once per process (``find_library`` runs ``ldconfig``: twice per analysis)."""
     name = ctypes.util.find_library("c")
     try:
         return ctypes.CDLL(name) if name else None

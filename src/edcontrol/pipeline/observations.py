@@ -67,8 +67,7 @@ class FrameFaceAnalyzer:
         self.expression = FaceExpression() if config.emotion_inference else None
         self.faces_analysed = 0
         self._last_detection_t = -1e9
-        self._followed: list[FaceObservation] = []
-        self._previous: list[FaceObservation] = []
+        self._previous: list[FaceObservation] = []  # the last frame's faces: followed into the next one
 
     def observe(self, t: float, image: np.ndarray) -> list[FaceObservation]:
         """Faces in this frame: detected every ``detect_every_s``, followed by their mesh in between.
@@ -76,7 +75,7 @@ class FrameFaceAnalyzer:
         Following costs one landmark pass per face instead of a full-frame detection; a face the mesh
         loses is simply dropped until the next detection, which also picks up newcomers.
         """
-        if self._followed and t - self._last_detection_t < self.config.detect_every_s - 1e-6:
+        if self._followed() and t - self._last_detection_t < self.config.detect_every_s - 1e-6:
             obs = self._follow(t, image)
         else:
             obs = self._detect(t, image)
@@ -84,12 +83,11 @@ class FrameFaceAnalyzer:
         for o in self._previous:  # followed into this frame: their eyes are not needed any more
             o.eyes = None
         self._previous = obs
-        self._followed = [o for o in obs if o.geometry is not None]
         self.faces_analysed += len(obs)
         return obs
 
     def _follow(self, t: float, image: np.ndarray) -> list[FaceObservation]:
-        prev = self._followed
+        prev = self._followed()
         h, w = image.shape[:2]
         geometries = self.mesh.fit(image, [o.box for o in prev], [_eyes_of(o) for o in prev])
         obs = []
@@ -128,6 +126,10 @@ class FrameFaceAnalyzer:
             )
         self.faces_analysed += len(obs)
         return obs
+
+    def _followed(self) -> list[FaceObservation]:
+        """The last frame's faces the mesh can follow (those it fitted)."""
+        return [o for o in self._previous if o.geometry is not None]
 
     def classify(self, image: np.ndarray, observations: list[FaceObservation]) -> None:
         """Fill in expression probabilities of the given observations (one batch per frame)."""

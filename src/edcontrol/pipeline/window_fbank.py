@@ -28,6 +28,12 @@ def frames_in(n_samples: int) -> int:
     return 0 if n_samples < FRAME else 1 + (n_samples - FRAME) // HOP
 
 
+def padded(audio: np.ndarray, start: int, n: int) -> np.ndarray:
+    """``n`` samples of ``audio`` from ``start``, zero-padded where the audio ends first."""
+    w = audio[start : start + n]
+    return np.pad(w, (0, n - len(w))) if len(w) < n else w
+
+
 def blocks(
     window_starts: Sequence[int], windows: Sequence[int], window_samples: int, n_audio: int, max_block_s: float = 60.0
 ) -> list[list[int]]:
@@ -46,7 +52,6 @@ def blocks(
                 and (a - first) % HOP == 0
                 and a + window_samples <= n_audio
                 and a + window_samples - first <= limit
-                and first + window_samples <= n_audio
             )
             if joins:
                 out[-1].append(w)
@@ -62,10 +67,7 @@ def block_fbanks(
     the audio is zero-padded to ``window_samples`` first, as the segmentation model hears it."""
     first = window_starts[block[0]]
     if len(block) == 1:
-        w = audio[first : first + window_samples]
-        if len(w) < window_samples:
-            w = np.pad(w, (0, window_samples - len(w)))
-        yield block[0], fbank(w)
+        yield block[0], fbank(padded(audio, first, window_samples))
         return
     feats = fbank(audio[first : window_starts[block[-1]] + window_samples])
     n = frames_in(window_samples)
